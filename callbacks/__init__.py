@@ -1,0 +1,13 @@
+"""The wiring: one module per page or feature, each with ``register(app)``."""
+
+from __future__ import annotations
+
+from dash import Dash
+
+
+def register_all(app: Dash) -> None:
+    """Bind every callback of the app (called once per app by the factory)."""
+    from callbacks import map, overview, shell
+
+    for module in (shell, overview, map):
+        module.register(app)

@@ -1,0 +1,115 @@
+"""The grid map: view -> figure (or a colour-only Patch), clicks -> drill-down or grid card."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from dash import Dash, Input, Output, State, no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks.context import query_context, settings
+from dashboard import ids
+from dashboard.i18n import t
+from dashboard.metrics import map_metric
+from dashboard.view import View, parse_query, to_query
+from geodata.service import parent_layer
+from layouts import map as map_layout
+from queries.areas import fetch_area, fetch_children
+from queries.cases import fetch_children_figures
+from queries.grids import fetch_grid_card
+
+
+def map_frame(qctx: Any, view: View) -> Any:
+    """Child figures plus derived metrics for the view's area and period."""
+    assert view.area and view.start and view.end
+    frame = fetch_children_figures(qctx, view.area, view.start, view.end).copy()
+    households = frame["households"].astype(float).where(frame["households"] > 0)
+    frame["cases_per_1k"] = frame["cases"] / households * 1000
+    frame["within_sla_rate"] = (frame["within_sla"] / frame["cases"].where(frame["cases"] > 0))
+    return frame
+
+
+def update_map(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, Any, str, Any]:
+    """View -> the map. Same area and language (metric or period changed): a Patch of the
+    colours and hover text only, the geometry stays in the browser."""
+    view = View.from_store(data)
+    if not view.area:
+        raise PreventUpdate
+    metric = map_metric(view.metric)
+    qctx = query_context()
+    frame = map_frame(qctx, view)
+    new_key = {"area": view.area, "lang": view.lang}
+    if key and {k: key.get(k) for k in new_key} == new_key:
+        patch = map_layout.metric_patch(frame, metric, view.lang, qctx.min_sample)
+        return patch, {**new_key, "metric": metric.name}, no_update, no_update
+    codes = tuple(fetch_children(qctx, view.area)["code"])
+    layer = parent_layer(qctx, view.area, codes)
+    frame = frame[frame["code"].isin(layer.codes)]
+    area = fetch_area(qctx, view.area) or {}
+    fig = map_layout.map_figure(
+        layer.geojson, frame, metric, view.lang, qctx.min_sample, layer.outline,
+        layer.labels, layer.bounds, revision=view.area, tile_url=settings().map_tile_url,
+    )
+    level = str(area.get("level", ""))
+    if not layer.codes:
+        hint = t("map.no_geometry", view.lang)
+    elif level == "village":
+        hint = t("map.hint_grid", view.lang)
+    else:
+        hint = t("map.hint", view.lang)
+    return fig, {**new_key, "metric": metric.name}, hint, None
+
+
+def update_metric_picker(data: dict[str, Any]) -> str:
+    """View -> the metric dropdown (fresh URLs, back and forward)."""
+    return map_metric(View.from_store(data).metric).name
+
+
+def on_metric_change(metric: str | None, search: str | None, data: dict[str, Any]) -> Any:
+    """Metric dropdown -> URL (the map then patches its colours)."""
+    view = View.from_store(data)
+    if not metric or metric == map_metric(view.metric).name:
+        return no_update
+    return to_query(replace(parse_query(search), metric=metric, problems=()))
+
+
+def on_map_click(click: dict[str, Any] | None, search: str | None, data: dict[str, Any]
+                 ) -> tuple[Any, Any]:
+    """Click on an area -> drill down (URL); on a grid (no children) -> its card."""
+    if not click or not click.get("points"):
+        return no_update, no_update
+    code = click["points"][0].get("location")
+    if not isinstance(code, str):
+        return no_update, no_update
+    view = View.from_store(data)
+    qctx = query_context()
+    if fetch_area(qctx, code) is None:
+        return no_update, no_update
+    if fetch_children(qctx, code).empty:
+        info, latest = fetch_grid_card(qctx, code)
+        if info is None:
+            return no_update, no_update
+        return no_update, map_layout.grid_card(info, latest, view.lang)
+    return to_query(replace(parse_query(search), area=code, problems=())), None
+
+
+def register(app: Dash) -> None:
+    app.callback(
+        Output(ids.Map.GRAPH, "figure"), Output(ids.Map.KEY, "data"),
+        Output(ids.Map.HINT, "children"), Output(ids.Map.CARD, "children"),
+        Input(ids.Shell.VIEW, "data"), State(ids.Map.KEY, "data"),
+    )(update_map)
+    app.callback(Output(ids.Map.METRIC, "value"), Input(ids.Shell.VIEW, "data"))(
+        update_metric_picker)
+    app.callback(
+        Output(ids.Shell.URL, "search", allow_duplicate=True),
+        Input(ids.Map.METRIC, "value"), State(ids.Shell.URL, "search"),
+        State(ids.Shell.VIEW, "data"), prevent_initial_call=True,
+    )(on_metric_change)
+    app.callback(
+        Output(ids.Shell.URL, "search", allow_duplicate=True),
+        Output(ids.Map.CARD, "children", allow_duplicate=True),
+        Input(ids.Map.GRAPH, "clickData"), State(ids.Shell.URL, "search"),
+        State(ids.Shell.VIEW, "data"), prevent_initial_call=True,
+    )(on_map_click)

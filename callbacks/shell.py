@@ -1,0 +1,149 @@
+"""The shell: URL -> view, navbar, breadcrumb, page routing and the period controls."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks.context import last_full_day, query_context
+from dashboard import db, ids
+from dashboard.i18n import t
+from dashboard.view import View, parse_query, to_query
+from layouts import overview, shell
+from queries.areas import fetch_area, fetch_lineage, fetch_roots
+
+PAGES = {"/": overview.page}
+PLANNED = {"/cases", "/coverage", "/warnings", "/screen"}
+
+
+def on_url_view(search: str | None, _pathname: str | None) -> tuple[dict[str, Any], list]:
+    """URL changes -> the validated view (area inside the caller's scope, a full period)."""
+    qctx = query_context()
+    view = parse_query(search)
+    roots = fetch_roots(qctx)
+    messages: list[str] = []
+    root_code, root_name = str(roots.iloc[0]["code"]), str(roots.iloc[0]["name"])
+    if view.area is not None and fetch_area(qctx, view.area) is None:
+        messages.append(t("area.unknown", view.lang, code=view.area, root=root_name))
+        view = replace(view, area=None)
+    for key, value in view.problems:
+        if key != "area.unknown":
+            messages.append(t(key, view.lang, value=value))
+        else:
+            messages.append(t(key, view.lang, code=value, root=root_name))
+    view = replace(view, area=view.area or root_code, problems=()).with_period(
+        last_full_day(qctx)
+    )
+    return view.to_store(), shell.alerts(messages)
+
+
+def update_navbar(data: dict[str, Any], pathname: str | None) -> tuple[list, list, list, list]:
+    """View -> navbar, breadcrumb, period presets and footer."""
+    view = View.from_store(data)
+    if not (view.area and view.start and view.end):
+        raise PreventUpdate  # the view store is filled by on_url_view first
+    qctx = query_context()
+    lang, path = view.lang, pathname or "/"
+    info = db.meta(qctx.engine)
+    demo = info.get("synthetic") == "1"
+    source = info.get(f"source_{lang}") or t("footer.source_live", lang)
+    lineage = fetch_lineage(qctx, view.area) if view.area else None
+    steps = [] if lineage is None else list(zip(lineage["code"], lineage["name"], strict=True))
+    county = steps[0][1] if steps else ""
+    hrefs = [path + to_query(view, area=code) for code, _ in steps]
+    other = "en" if lang == "zh" else "zh"
+    return (
+        shell.navbar(lang, county, demo, path, path + to_query(view, lang=other),
+                     to_query(view)),
+        shell.breadcrumb(steps, hrefs),
+        shell.presets(lang),
+        shell.footer(lang, qctx.now, source, view.start, view.end),
+    )
+
+
+def update_page(pathname: str | None, data: dict[str, Any], key: dict[str, str] | None
+                ) -> tuple[Any, dict[str, str]]:
+    """Path or language changes -> the page's layout (not on every view change)."""
+    view = View.from_store(data)
+    path = pathname or "/"
+    new_key = {"path": path, "lang": view.lang}
+    if key == new_key:
+        return no_update, no_update
+    if path in PAGES:
+        return PAGES[path](view.lang), new_key
+    if path in PLANNED:
+        return shell.coming_soon(view.lang), new_key
+    return shell.not_found(view.lang, path), new_key
+
+
+def update_picker(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """View -> the period picker's dates (back/forward and fresh URLs included)."""
+    view = View.from_store(data)
+    if not (view.start and view.end):
+        raise PreventUpdate
+    return (view.start.isoformat() if view.start else None,
+            view.end.isoformat() if view.end else None)
+
+
+def preset_range(name: str, last_day: date) -> tuple[date, date]:
+    """The inclusive day range of a period preset, ending on the last day with data."""
+    if name == "last7":
+        return last_day - timedelta(days=6), last_day
+    if name == "month":
+        return last_day.replace(day=1), last_day
+    if name == "year":
+        return last_day.replace(month=1, day=1), last_day
+    return last_day - timedelta(days=29), last_day
+
+
+def on_period_change(start: str | None, end: str | None, _clicks: list[int | None],
+                     search: str | None, data: dict[str, Any]) -> str:
+    """Picker or preset -> a new URL (one history entry), keeping area, metric and language."""
+    view = View.from_store(data)
+    trigger = ctx.triggered_id
+    if isinstance(trigger, dict) and trigger.get("type") == ids.Shell.PRESET:
+        if not any(_clicks or []):
+            return no_update
+        new_start, new_end = preset_range(str(trigger["index"]), last_full_day(query_context()))
+    else:
+        try:
+            new_start = date.fromisoformat(str(start)[:10])
+            new_end = date.fromisoformat(str(end)[:10])
+        except ValueError:
+            return no_update
+    if (new_start, new_end) == (view.start, view.end):
+        return no_update
+    current = parse_query(search)
+    return to_query(replace(current, start=new_start, end=new_end, problems=()))
+
+
+def register(app: Dash) -> None:
+    app.callback(
+        Output(ids.Shell.VIEW, "data"), Output(ids.Shell.ALERT, "children"),
+        Input(ids.Shell.URL, "search"), Input(ids.Shell.URL, "pathname"),
+    )(on_url_view)
+    app.callback(
+        Output(ids.Shell.NAVBAR, "children"), Output(ids.Shell.BREADCRUMB, "children"),
+        Output(ids.Shell.PRESETS, "children"), Output(ids.Shell.FOOTER, "children"),
+        Input(ids.Shell.VIEW, "data"), State(ids.Shell.URL, "pathname"),
+    )(update_navbar)
+    app.callback(
+        Output(ids.Shell.PAGE, "children"), Output(ids.Shell.PAGE_KEY, "data"),
+        Input(ids.Shell.URL, "pathname"), Input(ids.Shell.VIEW, "data"),
+        State(ids.Shell.PAGE_KEY, "data"),
+    )(update_page)
+    app.callback(
+        Output(ids.Shell.PERIOD, "start_date"), Output(ids.Shell.PERIOD, "end_date"),
+        Input(ids.Shell.VIEW, "data"),
+    )(update_picker)
+    app.callback(
+        Output(ids.Shell.URL, "search"),
+        Input(ids.Shell.PERIOD, "start_date"), Input(ids.Shell.PERIOD, "end_date"),
+        Input({"type": ids.Shell.PRESET, "index": ALL}, "n_clicks"),
+        State(ids.Shell.URL, "search"), State(ids.Shell.VIEW, "data"),
+        prevent_initial_call=True,
+    )(on_period_change)

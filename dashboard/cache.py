@@ -1,0 +1,54 @@
+"""The query cache: flask-caching bound in the app factory, keyed by arguments + data version.
+
+The cache sits on ``queries.fetch_*`` functions, never on callbacks. Keys include the data
+version of :func:`dashboard.db.data_version`, so an insert shows up on the next request, and a
+refresh with nothing new costs one cheap version query.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import pickle
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from flask import current_app, has_app_context
+from flask_caching import Cache
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+cache = Cache()
+
+
+def _active() -> bool:
+    return has_app_context() and "cache" in current_app.extensions
+
+
+def data_cached(fn: Callable[P, R]) -> Callable[P, R]:
+    """Memoise ``fn(ctx, *args)`` on its primitive arguments and the context's data version.
+
+    ``ctx`` is a :class:`queries.context.QueryContext`; its ``version`` is read once per
+    request. Outside a Flask app (CLI, tests) the function runs uncached.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not _active():
+            return fn(*args, **kwargs)
+        ctx, rest = args[0], args[1:]
+        raw = pickle.dumps((rest, sorted(kwargs.items())), protocol=4)
+        scope_key = ctx.cache_key()  # type: ignore[attr-defined]
+        version = ctx.version  # type: ignore[attr-defined]
+        digest = hashlib.sha1(raw).hexdigest()
+        key = f"{fn.__module__}.{fn.__qualname__}:{scope_key}:{version}:{digest}"
+        hit = cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        value = fn(*args, **kwargs)
+        cache.set(key, value)
+        return value
+
+    wrapper.uncached = fn  # type: ignore[attr-defined]
+    return wrapper

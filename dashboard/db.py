@@ -1,0 +1,97 @@
+"""The one execution path for SQL: engines, ``read_frame`` and the data version.
+
+Every query of ``queries/`` runs through :func:`read_frame`, so statement logging, a row cap
+and timing live in one place (after datasette's ``Database.execute``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from functools import lru_cache
+
+import pandas as pd
+from sqlalchemy import Engine, Executable, create_engine, event, func, select
+
+from dashboard import schema
+
+log = logging.getLogger(__name__)
+
+#: A query that returns more rows than this is a bug (an aggregation left to Python).
+ROW_CAP = 200_000
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str) -> Engine:
+    """One engine (and connection pool) per database URL and process."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA cache_size=-65536")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def read_frame(engine: Engine, stmt: Executable, *, cap: int = ROW_CAP) -> pd.DataFrame:
+    """Run one statement and return its rows as a frame; fail loudly past ``cap`` rows."""
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        rows = result.fetchmany(cap + 1)
+        columns = list(result.keys())
+    if len(rows) > cap:
+        raise RuntimeError(f"query returned more than {cap} rows; aggregate in SQL instead")
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    log.debug("read_frame %d rows in %.1f ms", len(frame), (time.perf_counter() - started) * 1e3)
+    return frame
+
+
+def read_scalar(engine: Engine, stmt: Executable) -> object:
+    """Run one statement that returns a single value."""
+    with engine.connect() as conn:
+        return conn.execute(stmt).scalar()
+
+
+def meta(engine: Engine) -> dict[str, str]:
+    """The dataset's key/value facts (as-of time, source, synthetic flag)."""
+    frame = read_frame(engine, select(schema.dataset_meta.c.key, schema.dataset_meta.c.value))
+    return dict(zip(frame["key"], frame["value"], strict=True))
+
+
+def data_version(engine: Engine) -> str:
+    """A cheap fingerprint that changes whenever cases, coverage or areas change.
+
+    Three indexed max() look-ups plus the meta row the importer bumps; used in every cache key
+    so that new data shows up at once.
+    """
+    c, cov, m = schema.cases, schema.coverage_monthly, schema.dataset_meta
+    stmt = select(
+        select(func.max(c.c.updated_at)).scalar_subquery(),
+        select(func.max(cov.c.updated_at)).scalar_subquery(),
+        select(m.c.value).where(m.c.key == "data_version").scalar_subquery(),
+        select(func.count()).select_from(schema.areas).scalar_subquery(),
+    )
+    with engine.connect() as conn:
+        row = conn.execute(stmt).one()
+    return "|".join(str(v) for v in row)
+
+
+def as_of(engine: Engine) -> datetime:
+    """The instant the data describes ("now" for open and overdue cases).
+
+    A synthetic or imported snapshot declares it in ``dataset_meta`` (the simulator moves it
+    forward); a live database has none and uses the clock.
+    """
+    value = meta(engine).get("as_of")
+    if value:
+        return datetime.fromisoformat(value)
+    return datetime.now().replace(microsecond=0)

@@ -1,0 +1,60 @@
+"""The one place that builds the app: settings, database, cache, layout, callbacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash import Dash
+
+from dashboard import db, migrate
+from dashboard.cache import cache
+from dashboard.i18n import t
+from dashboard.settings import Settings
+
+ASSETS = Path(__file__).parent / "assets"
+
+
+class DatabaseNotReady(RuntimeError):
+    """The configured database has no schema yet."""
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    """Build a Dash app for ``settings`` (default: read from the environment).
+
+    The embedded default creates its SQLite file with the demo county on first run; any other
+    database must have been created with ``countydash init`` (this never writes to it).
+    """
+    from callbacks import register_all
+    from layouts import overview, shell
+
+    settings = settings or Settings.from_env()
+    engine = db.get_engine(settings.database_url)
+    if settings.embedded:
+        from dashboard.setup import ensure_embedded
+
+        ensure_embedded(engine, Path(engine.url.database or "countydash.sqlite"),
+                        settings.demo_seed)
+    elif not migrate.is_initialised(engine):
+        raise DatabaseNotReady(
+            "the database at DATABASE_URL has no countydash schema: run `countydash init`"
+        )
+
+    app = Dash(
+        __name__,
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        compress=True,
+        suppress_callback_exceptions=True,
+        title=t("app.title", settings.default_lang),
+        update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    server = app.server
+    server.config["COUNTYDASH_SETTINGS"] = settings
+    server.config["SECRET_KEY"] = settings.secret_key
+    cache.init_app(server, config=settings.cache_config())
+    app.layout = shell.layout
+    app.validation_layout = dash.html.Div([shell.layout(), overview.page()])
+    register_all(app)
+    return app

@@ -1,0 +1,45 @@
+"""Every component id of the app, in one place (never typed twice)."""
+
+from __future__ import annotations
+
+
+class Shell:
+    URL = "shell-url"
+    VIEW = "shell-view"
+    NAVBAR = "shell-navbar"
+    CONTEXT = "shell-context"
+    PAGE = "shell-page"
+    FOOTER = "shell-footer"
+    ALERT = "shell-alert"
+    BREADCRUMB = "shell-breadcrumb"
+    PERIOD = "shell-period"
+    PRESET = "shell-period-preset"
+    PRESETS = "shell-period-presets"
+    PAGE_KEY = "shell-page-key"
+
+
+class Overview:
+    KPIS = "overview-kpis"
+    HEADING = "overview-heading"
+    CHILDREN = "overview-children"
+
+
+class Map:
+    GRAPH = "map-graph"
+    METRIC = "map-metric"
+    HINT = "map-hint"
+    CARD = "map-card"
+    KEY = "map-key"
+
+
+def preset(name: str) -> dict[str, str]:
+    """Pattern-matching id of a period preset button."""
+    return {"type": Shell.PRESET, "index": name}
+
+
+def all_static_ids() -> set[str]:
+    """Every plain string id declared here (the id-uniqueness test reads it)."""
+    out: set[str] = set()
+    for cls in (Shell, Overview, Map):
+        out.update(v for k, v in vars(cls).items() if k.isupper() and isinstance(v, str))
+    return out

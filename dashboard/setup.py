@@ -1,0 +1,73 @@
+"""Creating a database: migrate to head, optionally fill it with the demo county."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, func, select
+
+from dashboard import migrate, schema
+
+log = logging.getLogger(__name__)
+
+
+def is_empty(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return not conn.execute(select(func.count()).select_from(schema.areas)).scalar()
+
+
+def init_database(engine: Engine, *, demo: bool = False, seed: int = 7,
+                  as_of: date | None = None, scale: str = "reference",
+                  replace: bool = False) -> None:
+    """Migrate ``engine``'s database to head; with ``demo``, fill it with the demo county.
+
+    Filling refuses a database that already holds areas unless ``replace`` is given, so that
+    real data is never overwritten by accident.
+    """
+    migrate.upgrade(engine)
+    if not demo:
+        return
+    if not is_empty(engine):
+        if not replace:
+            raise RuntimeError("the database already holds data; use --replace to rebuild it")
+        clear(engine)
+    from dashboard.demo import build_demo, write_demo
+
+    frames = build_demo(seed=seed, as_of=as_of, scale=scale)  # type: ignore[arg-type]
+    write_demo(engine, frames)
+
+
+def clear(engine: Engine) -> None:
+    """Delete every row of the shared tables (children first)."""
+    with engine.begin() as conn:
+        for table in reversed(schema.metadata.sorted_tables):
+            if table.name == "alembic_version":
+                continue
+            conn.execute(delete(table))
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock so that several gunicorn workers build the embedded file once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure_embedded(engine: Engine, sqlite_path: Path, seed: int) -> None:
+    """First run of the embedded default: create the SQLite file and the demo county."""
+    with file_lock(sqlite_path.with_suffix(".lock")):
+        if migrate.is_initialised(engine) and not is_empty(engine):
+            migrate.upgrade(engine)
+            return
+        log.warning("creating the embedded demo database at %s (first run)", sqlite_path)
+        init_database(engine, demo=True, seed=seed)

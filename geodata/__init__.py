@@ -1,0 +1,1 @@
+"""Geometry: read and validate polygons, roll levels up by dissolve, simplify, GeoJSON."""

@@ -1,0 +1,1 @@
+"""Pure functions from data to component trees and figures; no database, no callbacks."""

@@ -1,0 +1,63 @@
+"""Small building blocks shared by pages: KPI cards, panels, notices."""
+
+from __future__ import annotations
+
+from dash import html
+
+from dashboard.formats import fmt_hours, fmt_int, fmt_pct, is_missing
+from dashboard.i18n import CATALOGUE, t
+
+#: How each KPI is shown: its unit key and formatter.
+KPI_FORMATS = {
+    "cases": ("unit.cases", "int"),
+    "open_now": ("unit.cases", "int"),
+    "overdue_now": ("unit.cases", "int"),
+    "median_hours": ("unit.hours", "hours"),
+    "mean_hours": ("unit.hours", "hours"),
+    "completion_rate": ("unit.percent", "pct"),
+    "within_sla_rate": ("unit.percent", "pct"),
+}
+
+
+def format_kpi(name: str, value: float | int | None, lang: str) -> str:
+    """The figure of KPI ``name`` as shown on its card (without the unit)."""
+    kind = KPI_FORMATS[name][1]
+    if kind == "int":
+        return fmt_int(value, lang)
+    if kind == "pct":
+        return fmt_pct(value)  # type: ignore[arg-type]
+    return fmt_hours(value)  # type: ignore[arg-type]
+
+
+def kpi_card(name: str, value: float | int | None, lang: str, *, tone: str = "") -> html.Div:
+    """One KPI: label, big figure, unit; ``data-kpi`` / ``data-value`` carry the raw number."""
+    unit_key = KPI_FORMATS[name][0]
+    raw = "" if is_missing(value) else repr(float(value))  # type: ignore[arg-type]
+    return html.Div(
+        className=f"kpi-card {tone}".strip(),
+        title=t(f"kpi.help.{name}", lang) if f"kpi.help.{name}" in CATALOGUE else None,
+        children=[
+            html.Div(t(f"kpi.{name}", lang), className="kpi-label"),
+            html.Div(
+                className="kpi-figure",
+                children=[
+                    html.Span(format_kpi(name, value, lang), className="kpi-value",
+                              **{"data-kpi": name, "data-value": raw}),
+                    html.Span(t(unit_key, lang), className="kpi-unit"),
+                ],
+            ),
+        ],
+    )
+
+
+def panel(title: str, body: object, *, class_name: str = "") -> html.Section:
+    """A titled card on a page."""
+    return html.Section(
+        className=f"panel {class_name}".strip(),
+        children=[html.H2(title, className="panel-title"), html.Div(body, className="panel-body")],
+    )
+
+
+def notice(text: str, kind: str = "warning") -> html.Div:
+    return html.Div(text, className=f"alert alert-{kind} py-2 mb-2", role="status")
+

@@ -1,0 +1,226 @@
+"""The grid map: a choropleth of the current area's children on a blank, offline background.
+
+No tiles by default (``white-bg``): the parent's outline and the children's names make the
+background deliberate. When only the metric changes, :func:`metric_patch` updates colours and
+hover text without resending geometry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Patch, dcc, html
+
+from dashboard import ids
+from dashboard.formats import fmt_hours, fmt_pct
+from dashboard.i18n import t
+from dashboard.metrics import MAP_METRICS, Metric
+
+NEUTRAL = "#c9cfd8"  # insufficient data: neither good nor bad
+BORDER = "#ffffff"
+OUTLINE = "#0b2545"
+#: Sequential scale from calm to severe (worse = darker red); colour-blind safe ordering.
+WORSE_SCALE = [[0.0, "#fdf3e1"], [0.35, "#f6c177"], [0.7, "#e0724a"], [1.0, "#9e1f1f"]]
+MAP_HEIGHT = 560
+
+
+def map_panel(lang: str = "zh") -> html.Section:
+    """Map card: metric selector, the graph, a hint and the grid card slot."""
+    return html.Section(
+        className="panel map-panel",
+        children=[
+            dcc.Store(id=ids.Map.KEY),
+            html.Div(className="map-head", children=[
+                html.H2(t("map.title", lang), className="panel-title"),
+                html.Label(t("map.metric", lang), htmlFor=ids.Map.METRIC,
+                           className="map-metric-label"),
+                dcc.Dropdown(
+                    id=ids.Map.METRIC,
+                    options=[{"label": t(f"map.metric.{m}", lang), "value": m}
+                             for m in MAP_METRICS],
+                    clearable=False, searchable=False, className="map-metric",
+                ),
+            ]),
+            dcc.Graph(
+                id=ids.Map.GRAPH,
+                className="map-graph",
+                config={"displaylogo": False, "scrollZoom": True,
+                        "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                        "toImageButtonOptions": {"format": "png", "scale": 2}},
+                style={"height": f"{MAP_HEIGHT}px"},
+            ),
+            html.Div(id=ids.Map.HINT, className="map-hint"),
+            html.Div(id=ids.Map.CARD, className="grid-card-slot"),
+        ],
+    )
+
+
+def format_value(metric: Metric, value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if metric.fmt == "pct":
+        return fmt_pct(value) + "%"
+    if metric.fmt == "hours":
+        return fmt_hours(value)
+    if metric.fmt == "ratio":
+        return f"{value:.1f}"
+    return f"{int(round(value)):,}"
+
+
+def split_values(frame: pd.DataFrame, metric: Metric, min_sample: int
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Areas with a judgeable value, and areas with too few cases (or no value) to judge."""
+    values = frame[metric.name].astype(float)
+    weak = values.isna()
+    if metric.needs_sample:
+        weak |= frame["cases"] < min_sample
+    return frame[~weak], frame[weak]
+
+
+def _traces(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int) -> dict:
+    ok, weak = split_values(frame, metric, min_sample)
+    unit = t(metric.unit_key, lang)
+    label = t(f"map.metric.{metric.name}", lang)
+    scale = WORSE_SCALE if metric.higher_is_worse else [[1 - p, c] for p, c in WORSE_SCALE][::-1]
+    z = ok[metric.name].astype(float).to_numpy()
+    zmax = float(np.nanmax(z)) if len(z) else 1.0
+    zmin = 0.0 if metric.fmt in ("int", "ratio") else (float(np.nanmin(z)) if len(z) else 0.0)
+    if metric.fmt == "pct" and len(z):
+        zmin, zmax = min(zmin, 0.8), 1.0
+    if zmax <= zmin:
+        zmax = zmin + 1.0
+    insufficient = t("map.insufficient", lang, n=min_sample)
+    return {
+        "ok_locations": ok["code"].tolist(),
+        "ok_z": z.tolist(),
+        "ok_text": [t("map.hover", lang, name=n, label=label, value=format_value(metric, v),
+                      unit=unit) for n, v in zip(ok["name"], z, strict=True)],
+        "weak_locations": weak["code"].tolist(),
+        "weak_text": [t("map.hover_weak", lang, name=n, note=insufficient)
+                      for n in weak["name"]],
+        "colorscale": scale,
+        "zmin": zmin,
+        "zmax": zmax,
+        "colorbar_title": unit,
+    }
+
+
+def fit_view(bounds: tuple[float, float, float, float] | None, width_px: int = 600,
+             height_px: int = MAP_HEIGHT) -> tuple[dict[str, float], float]:
+    """Centre and web-mercator zoom that fit ``bounds`` (lon/lat) into the map."""
+    if bounds is None:
+        return {"lon": 0.0, "lat": 0.0}, 1.0
+    x0, y0, x1, y1 = bounds
+    lat = (y0 + y1) / 2
+    lon_span = max(x1 - x0, 1e-4)
+    lat_span = max(y1 - y0, 1e-4) / max(math.cos(math.radians(lat)), 0.1)
+    zoom = min(math.log2(width_px * 360 / (256 * lon_span)),
+               math.log2(height_px * 360 / (256 * lat_span)))
+    return {"lon": (x0 + x1) / 2, "lat": lat}, round(zoom - 0.25, 2)
+
+
+def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
+               min_sample: int, outline: Sequence[Sequence[tuple[float, float]]],
+               labels: Sequence[dict], bounds: tuple[float, float, float, float] | None,
+               revision: str, tile_url: str = "") -> go.Figure:
+    """The choropleth of the children in ``frame`` (columns code, name, cases, metric).
+
+    Trace 0 holds judgeable areas coloured by the metric, trace 1 the areas with too little
+    data in a neutral grey, trace 2 the parent's outline, trace 3 the labels.
+    """
+    tr = _traces(frame, metric, lang, min_sample)
+    center, zoom = fit_view(bounds)
+    fig = go.Figure()
+    fig.add_trace(go.Choroplethmap(
+        geojson=geojson, featureidkey="id", locations=tr["ok_locations"], z=tr["ok_z"],
+        text=tr["ok_text"], hovertemplate="%{text}<extra></extra>",
+        colorscale=tr["colorscale"], zmin=tr["zmin"], zmax=tr["zmax"],
+        marker={"line": {"color": BORDER, "width": 1.2}, "opacity": 0.92},
+        colorbar={"title": {"text": tr["colorbar_title"]}, "thickness": 14, "len": 0.6,
+                  "x": 0.99, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.8)"},
+        name="", showlegend=False,
+    ))
+    fig.add_trace(go.Choroplethmap(
+        geojson=geojson, featureidkey="id", locations=tr["weak_locations"],
+        z=[0] * len(tr["weak_locations"]), text=tr["weak_text"],
+        hovertemplate="%{text}<extra></extra>", colorscale=[[0, NEUTRAL], [1, NEUTRAL]],
+        showscale=False, marker={"line": {"color": BORDER, "width": 1.2}, "opacity": 0.9},
+        name="", showlegend=False,
+    ))
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for ring in outline:
+        lons += [p[0] for p in ring] + [None]
+        lats += [p[1] for p in ring] + [None]
+    fig.add_trace(go.Scattermap(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
+                                line={"color": OUTLINE, "width": 2.5}, showlegend=False))
+    show_labels = len(labels) <= 60
+    fig.add_trace(go.Scattermap(
+        lon=[p["lon"] for p in labels] if show_labels else [],
+        lat=[p["lat"] for p in labels] if show_labels else [],
+        text=[p["name"] for p in labels] if show_labels else [],
+        mode="text", textfont={"size": 13, "color": "#1b2430"}, hoverinfo="skip",
+        showlegend=False,
+    ))
+    style: object = "white-bg"
+    if tile_url:
+        style = {"version": 8, "sources": {"tiles": {"type": "raster", "tiles": [tile_url],
+                                                     "tileSize": 256}},
+                 "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}]}
+    fig.update_layout(
+        map={"style": style, "center": center, "zoom": zoom},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        paper_bgcolor="#f7f9fc",
+        uirevision=revision,
+        clickmode="event",
+        hoverlabel={"font": {"size": 15}},
+        font={"family": "Noto Sans CJK SC, Microsoft YaHei, sans-serif"},
+    )
+    return fig
+
+
+def metric_patch(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int) -> Patch:
+    """Only what changes with the metric: locations, values, hover text, colours."""
+    tr = _traces(frame, metric, lang, min_sample)
+    patch = Patch()
+    patch["data"][0]["locations"] = tr["ok_locations"]
+    patch["data"][0]["z"] = tr["ok_z"]
+    patch["data"][0]["text"] = tr["ok_text"]
+    patch["data"][0]["colorscale"] = tr["colorscale"]
+    patch["data"][0]["zmin"] = tr["zmin"]
+    patch["data"][0]["zmax"] = tr["zmax"]
+    patch["data"][0]["colorbar"]["title"]["text"] = tr["colorbar_title"]
+    patch["data"][1]["locations"] = tr["weak_locations"]
+    patch["data"][1]["z"] = [0] * len(tr["weak_locations"])
+    patch["data"][1]["text"] = tr["weak_text"]
+    return patch
+
+
+def grid_card(info: dict[str, object], latest: pd.DataFrame, lang: str) -> html.Div:
+    """The card of one grid: worker (masked), households, party group, latest cases."""
+    def row(key: str, value: object) -> html.Div:
+        shown = t("grid.none", lang) if value in (None, "") else value
+        return html.Div([html.Span(t(key, lang), className="card-key"),
+                         html.Span(str(shown), className="card-val")], className="card-row")
+
+    cases = html.Ul([
+        html.Li(f"{r['reported_at']:%Y-%m-%d %H:%M} · {r['category']} · "
+                f"{t('status.' + str(r['status']), lang)}")
+        for r in latest.to_dict("records")
+    ] or [html.Li(t("grid.none", lang))], className="card-cases")
+    return html.Div(className="grid-card", **{"data-grid": str(info.get("code", ""))},
+                    children=[
+        html.H3(f"{t('grid.card', lang)} · {info.get('name', '')}", className="card-title"),
+        row("grid.worker", t("grid.worker_value", lang, name=info["worker"],
+                             phone=info.get("worker_phone") or "")
+            if info.get("worker") else None),
+        row("grid.households", info.get("households")),
+        row("grid.population", info.get("population")),
+        row("grid.party_group", info.get("party_group")),
+        html.Div(t("grid.latest", lang), className="card-sub"),
+        cases,
+    ])

@@ -1,0 +1,289 @@
+"""Case figures: counts, open and overdue cases, resolution times and rates.
+
+Definitions (published on the definitions page):
+
+- a case is *in the period* when it was reported on a day from ``start`` to ``end`` inclusive;
+- *resolved* when it has a resolution time no later than "now" (the data's as-of instant);
+- *open now* when reported by now and not resolved by now; *overdue now* when also past due;
+- *resolution hours* = resolved - reported; *within SLA* = resolved no later than due;
+- *completion rate* = resolved / cases; *within-SLA rate* = resolved within SLA / cases.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, or_, select
+
+from dashboard import db
+from dashboard.cache import data_cached
+from dashboard.schema import area_paths, areas, cases
+from queries.areas import build_children
+from queries.context import QueryContext
+from queries.scope import within
+from queries.sqlfuncs import hours
+
+c = cases.c
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """Half-open instants [start 00:00, end+1 00:00) for an inclusive day range."""
+    return datetime.combine(start, time()), datetime.combine(end + timedelta(days=1), time())
+
+
+def in_period(start: date, end: date) -> ColumnElement[bool]:
+    lo, hi = period_bounds(start, end)
+    return and_(c.reported_at >= lo, c.reported_at < hi)
+
+
+def is_resolved(now: datetime) -> ColumnElement[bool]:
+    return and_(c.resolved_at.is_not(None), c.resolved_at <= now)
+
+
+def build_period_counts(ctx: QueryContext, area: str, start: date, end: date) -> Select:
+    """One row: cases, resolved, within_sla, mean_hours for cases reported in the period."""
+    now = ctx.now
+    resolved = is_resolved(now)
+    res_hours = hours(c.reported_at, c.resolved_at)
+    return select(
+        func.count().label("cases"),
+        func.coalesce(func.sum(case((resolved, 1), else_=0)), 0).label("resolved"),
+        func.coalesce(
+            func.sum(case((and_(resolved, c.resolved_at <= c.due_at), 1), else_=0)), 0
+        ).label("within_sla"),
+        func.avg(case((resolved, res_hours), else_=None)).label("mean_hours"),
+    ).where(within(c.area_code, area, ctx.scope), in_period(start, end))
+
+
+def build_open_counts(ctx: QueryContext, area: str) -> Select:
+    """One row: open_now and overdue_now at the data's as-of instant (any report date)."""
+    now = ctx.now
+    open_now = and_(c.reported_at <= now, (c.resolved_at.is_(None)) | (c.resolved_at > now))
+    return select(
+        func.count().label("open_now"),
+        func.coalesce(func.sum(case((c.due_at < literal(now), 1), else_=0)), 0).label(
+            "overdue_now"
+        ),
+    ).where(within(c.area_code, area, ctx.scope), open_now)
+
+
+def build_resolution_hours(ctx: QueryContext, area: str, start: date, end: date) -> Select:
+    """The resolution hours of resolved cases in the period (one column, ``hours``)."""
+    return select(hours(c.reported_at, c.resolved_at).label("hours")).where(
+        within(c.area_code, area, ctx.scope), in_period(start, end), is_resolved(ctx.now)
+    )
+
+
+def quantiles(ctx: QueryContext, stmt: Select, probs: tuple[float, ...]) -> dict[float, float]:
+    """Linear-interpolated quantiles (as pandas' default) of the one column of ``stmt``.
+
+    PostgreSQL computes them with ``percentile_cont``; SQLite, which lacks it, sorts in SQL
+    and reads only the one or two rows around each quantile's position.
+    """
+    sub = stmt.subquery()
+    col = list(sub.c)[0]
+    if ctx.engine.dialect.name == "postgresql":
+        q = select(*[func.percentile_cont(p).within_group(col).label(f"q{i}")
+                     for i, p in enumerate(probs)])
+        row = db.read_frame(ctx.engine, q).iloc[0]
+        return {p: _num(row[f"q{i}"]) for i, p in enumerate(probs)}
+    n = int(db.read_scalar(ctx.engine, select(func.count()).select_from(sub)) or 0)
+    out: dict[float, float] = {}
+    for p in probs:
+        if n == 0:
+            out[p] = math.nan
+            continue
+        pos = p * (n - 1)
+        lo = math.floor(pos)
+        vals = db.read_frame(
+            ctx.engine, select(col).order_by(col).limit(2).offset(lo)
+        ).iloc[:, 0].astype(float).tolist()
+        hi_val = vals[1] if len(vals) > 1 else vals[0]
+        out[p] = vals[0] + (hi_val - vals[0]) * (pos - lo)
+    return out
+
+
+def _num(value: Any) -> float:
+    return math.nan if value is None or pd.isna(value) else float(value)
+
+
+@data_cached
+def fetch_kpis(ctx: QueryContext, area: str, start: date, end: date) -> dict[str, float]:
+    """Headline figures for ``area`` and the inclusive day range ``start``-``end``.
+
+    Returns
+    -------
+    dict
+        cases, resolved, within_sla (counts); completion_rate, within_sla_rate (0-1, NaN
+        without cases); mean_hours, median_hours, p90_hours (hours, NaN without resolved
+        cases); open_now, overdue_now (counts at the data's as-of instant).
+    """
+    counts = db.read_frame(ctx.engine, build_period_counts(ctx, area, start, end)).iloc[0]
+    opened = db.read_frame(ctx.engine, build_open_counts(ctx, area)).iloc[0]
+    total = int(counts["cases"])
+    q = quantiles(ctx, build_resolution_hours(ctx, area, start, end), (0.5, 0.9))
+    return {
+        "cases": total,
+        "resolved": int(counts["resolved"]),
+        "within_sla": int(counts["within_sla"]),
+        "completion_rate": int(counts["resolved"]) / total if total else math.nan,
+        "within_sla_rate": int(counts["within_sla"]) / total if total else math.nan,
+        "mean_hours": _num(counts["mean_hours"]),
+        "median_hours": q[0.5],
+        "p90_hours": q[0.9],
+        "open_now": int(opened["open_now"]),
+        "overdue_now": int(opened["overdue_now"]),
+    }
+
+
+def build_cases_per_year(ctx: QueryContext, area: str) -> Select:
+    """Cases by calendar year of report: columns year (int), cases."""
+    year = func.extract("year", c.reported_at)
+    return (
+        select(year.label("year"), func.count().label("cases"))
+        .where(within(c.area_code, area, ctx.scope))
+        .group_by(year)
+        .order_by(year)
+    )
+
+
+def fetch_cases_per_year(ctx: QueryContext, area: str) -> dict[str, int]:
+    """``{"YYYY": cases}`` for every year with cases."""
+    frame = db.read_frame(ctx.engine, build_cases_per_year(ctx, area))
+    return {str(int(y)): int(n) for y, n in zip(frame["year"], frame["cases"], strict=True)}
+
+
+def build_date_range(ctx: QueryContext, area: str) -> Select:
+    """First and last report instants in ``area``."""
+    return select(func.min(c.reported_at).label("first"), func.max(c.reported_at).label("last")
+                  ).where(within(c.area_code, area, ctx.scope))
+
+
+def fetch_date_range(ctx: QueryContext, area: str) -> tuple[datetime | None, datetime | None]:
+    row = db.read_frame(ctx.engine, build_date_range(ctx, area)).iloc[0]
+    first, last = row["first"], row["last"]
+    return (None if pd.isna(first) else pd.Timestamp(first).to_pydatetime(),
+            None if pd.isna(last) else pd.Timestamp(last).to_pydatetime())
+
+
+def build_children_figures(ctx: QueryContext, area: str, start: date, end: date) -> Select:
+    """Per direct child of ``area``: cases, resolved, within_sla in the period.
+
+    Cases roll up to the child through the closure table, whatever the depth of their area.
+    """
+    resolved = is_resolved(ctx.now)
+    return (
+        select(
+            areas.c.code,
+            func.count().label("cases"),
+            func.coalesce(func.sum(case((resolved, 1), else_=0)), 0).label("resolved"),
+            func.coalesce(
+                func.sum(case((and_(resolved, c.resolved_at <= c.due_at), 1), else_=0)), 0
+            ).label("within_sla"),
+        )
+        .select_from(cases)
+        .join(area_paths, area_paths.c.descendant_code == c.area_code)
+        .join(areas, areas.c.code == area_paths.c.ancestor_code)
+        .where(areas.c.parent_code == area, in_period(start, end),
+               within(c.area_code, area, ctx.scope))
+        .group_by(areas.c.code)
+    )
+
+
+def build_children_open(ctx: QueryContext, area: str) -> Select:
+    """Per direct child of ``area``: open_now and overdue_now at the as-of instant."""
+    now = ctx.now
+    return (
+        select(
+            areas.c.code,
+            func.count().label("open_now"),
+            func.coalesce(func.sum(case((c.due_at < literal(now), 1), else_=0)), 0).label(
+                "overdue_now"
+            ),
+        )
+        .select_from(cases)
+        .join(area_paths, area_paths.c.descendant_code == c.area_code)
+        .join(areas, areas.c.code == area_paths.c.ancestor_code)
+        .where(areas.c.parent_code == area, c.reported_at <= now,
+               (c.resolved_at.is_(None)) | (c.resolved_at > now),
+               within(c.area_code, area, ctx.scope))
+        .group_by(areas.c.code)
+    )
+
+
+@data_cached
+def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
+                           ) -> pd.DataFrame:
+    """Every visible child of ``area`` (even one without cases) with its case figures.
+
+    Columns: code, name, level, households, cases, resolved, within_sla, open_now,
+    overdue_now, median_hours (NaN without resolved cases).
+    """
+    kids = db.read_frame(ctx.engine, build_children(ctx, area))
+    figures = db.read_frame(ctx.engine, build_children_figures(ctx, area, start, end))
+    opened = db.read_frame(ctx.engine, build_children_open(ctx, area))
+    out = kids[["code", "name", "level", "households"]].merge(figures, on="code", how="left")
+    out = out.merge(opened, on="code", how="left")
+    counts = ["cases", "resolved", "within_sla", "open_now", "overdue_now"]
+    out[counts] = out[counts].fillna(0).astype(int)
+    q = grouped_quantiles(ctx, build_children_hours(ctx, area, start, end), (0.5,))
+    medians = dict(zip(q["key"], q["q0"], strict=True)) if not q.empty else {}
+    out["median_hours"] = out["code"].map(medians).astype(float)
+    return out
+
+
+def grouped_quantiles(ctx: QueryContext, stmt: Select, probs: tuple[float, ...]
+                      ) -> pd.DataFrame:
+    """Linear-interpolated quantiles of ``value`` per ``key`` for a (key, value) select.
+
+    PostgreSQL uses ``percentile_cont`` with GROUP BY. SQLite ranks rows with window
+    functions in SQL and returns only the two rows around each quantile position per group,
+    so the database, not Python, does the sorting. Returns columns key, q0, q1, ...
+    """
+    sub = stmt.subquery()
+    key, value = list(sub.c)[:2]
+    if ctx.engine.dialect.name == "postgresql":
+        q = select(key.label("key"), *[
+            func.percentile_cont(p).within_group(value).label(f"q{i}")
+            for i, p in enumerate(probs)]).group_by(key)
+        out = db.read_frame(ctx.engine, q)
+        return out.astype({f"q{i}": float for i in range(len(probs))})
+    ranked = select(
+        key.label("key"), value.label("value"),
+        (func.row_number().over(partition_by=key, order_by=value) - 1).label("rn"),
+        func.count().over(partition_by=key).label("n"),
+    ).subquery()
+    conditions = []
+    for p in probs:
+        pos = (ranked.c.n - 1) * p
+        lo = func.cast(pos, type_=Integer)  # floor for non-negative values
+        conditions += [ranked.c.rn == lo, ranked.c.rn == lo + 1]
+    rows = db.read_frame(ctx.engine, select(ranked).where(or_(*conditions)))
+    result: dict[str, dict[str, float]] = {}
+    for k, grp in rows.groupby("key", sort=True):
+        vals = dict(zip(grp["rn"].astype(int), grp["value"].astype(float), strict=True))
+        n = int(grp["n"].iloc[0])
+        result[k] = {}
+        for i, p in enumerate(probs):
+            pos = p * (n - 1)
+            lo = math.floor(pos)
+            hi_val = vals.get(lo + 1, vals[lo])
+            result[k][f"q{i}"] = vals[lo] + (hi_val - vals[lo]) * (pos - lo)
+    out = pd.DataFrame.from_dict(result, orient="index")
+    out.index.name = "key"
+    return out.reset_index()
+
+
+def build_children_hours(ctx: QueryContext, area: str, start: date, end: date) -> Select:
+    """(child code, resolution hours) for resolved cases of the period below ``area``."""
+    return (
+        select(areas.c.code.label("key"), hours(c.reported_at, c.resolved_at).label("value"))
+        .select_from(cases)
+        .join(area_paths, area_paths.c.descendant_code == c.area_code)
+        .join(areas, areas.c.code == area_paths.c.ancestor_code)
+        .where(areas.c.parent_code == area, in_period(start, end), is_resolved(ctx.now),
+               within(c.area_code, area, ctx.scope))
+    )

@@ -1,0 +1,51 @@
+"""What every query needs besides its own arguments: the engine, the caller's scope, "now"."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from dashboard import db
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The subtrees of the area tree a caller may see; ``roots=None`` means the whole county.
+
+    A scope can only narrow a query (see :func:`queries.scope.within`), never widen it.
+    ``pii`` says whether personal fields may be shown unmasked.
+    """
+
+    roots: tuple[str, ...] | None = None
+    pii: bool = False
+    aggregates_only: bool = False
+
+    def key(self) -> str:
+        roots = ",".join(self.roots) if self.roots is not None else "*"
+        return f"{roots};pii={int(self.pii)};agg={int(self.aggregates_only)}"
+
+
+@dataclass
+class QueryContext:
+    """One request's view of the database. Cheap to build; computes version and as-of lazily."""
+
+    engine: Engine
+    scope: Scope = field(default_factory=Scope)
+    min_sample: int = 20
+
+    @cached_property
+    def version(self) -> str:
+        return db.data_version(self.engine)
+
+    @cached_property
+    def now(self) -> datetime:
+        return db.as_of(self.engine)
+
+    def cache_key(self) -> str:
+        url = self.engine.url.render_as_string(hide_password=True)
+        digest = hashlib.sha1(url.encode()).hexdigest()[:10]
+        return f"{digest}:{self.scope.key()}:{self.min_sample}"

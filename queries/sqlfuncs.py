@@ -1,0 +1,35 @@
+"""Portable SQL expressions that SQLite and PostgreSQL spell differently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Float
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+
+class hours_between(FunctionElement[float]):  # noqa: N801 - reads like a SQL function
+    """Hours from the first timestamp to the second, as a float (NULL if either is NULL)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(hours_between, "sqlite")
+def _hours_sqlite(element: hours_between, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    a, b = compiler.process(start, **kw), compiler.process(end, **kw)
+    return f"((julianday({b}) - julianday({a})) * 24.0)"
+
+
+@compiles(hours_between)
+def _hours_default(element: hours_between, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    a, b = compiler.process(start, **kw), compiler.process(end, **kw)
+    return f"(EXTRACT(EPOCH FROM ({b} - {a})) / 3600.0)"
+
+
+def hours(start: ColumnElement[Any], end: ColumnElement[Any]) -> hours_between:
+    """``end - start`` in hours."""
+    return hours_between(start, end)

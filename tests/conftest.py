@@ -1,0 +1,115 @@
+"""Shared fixtures: the demo county in SQLite and PostgreSQL, built once per session.
+
+PostgreSQL tests run when ``COUNTYDASH_TEST_PG_URL`` points at a server where the test may
+create a database; each session creates its own database and drops it at the end. Under
+``CI=true`` a PostgreSQL or browser test that would skip fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from dashboard import migrate
+from dashboard.settings import normalise_url
+
+AS_OF = date(2026, 11, 22)
+SEED = 7
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally; in CI a missing PostgreSQL or browser is a failure, never a skip."""
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def demo_frames() -> dict[str, pd.DataFrame]:
+    from dashboard.demo import build_demo
+
+    return build_demo(seed=SEED, as_of=AS_OF, scale="reference")
+
+
+def _fill(engine: Engine, frames: dict[str, pd.DataFrame]) -> Engine:
+    from dashboard.demo import write_demo
+
+    migrate.upgrade(engine)
+    write_demo(engine, frames)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def sqlite_path(tmp_path_factory: pytest.TempPathFactory,
+                demo_frames: dict[str, pd.DataFrame]) -> Path:
+    """A SQLite file holding the reference demo county (read-only for tests)."""
+    from dashboard import db
+
+    path = tmp_path_factory.mktemp("sqlite") / "demo.sqlite"
+    _fill(db.get_engine(f"sqlite:///{path}"), demo_frames)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(sqlite_path: Path) -> Engine:
+    from dashboard import db
+
+    return db.get_engine(f"sqlite:///{sqlite_path}")
+
+
+def pg_admin_url() -> str | None:
+    url = os.environ.get("COUNTYDASH_TEST_PG_URL", "").strip()
+    return normalise_url(url) if url else None
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this session; dropped afterwards."""
+    admin_url = pg_admin_url()
+    if not admin_url:
+        skip_or_fail("COUNTYDASH_TEST_PG_URL is not set")
+    assert admin_url
+    name = f"countydash_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        skip_or_fail(f"cannot create a PostgreSQL database: {exc}")
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        from dashboard import db
+
+        db.get_engine.cache_clear()
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_database: str, demo_frames: dict[str, pd.DataFrame]) -> Engine:
+    """PostgreSQL holding the same reference demo county as ``sqlite_engine``."""
+    from dashboard import db
+
+    return _fill(db.get_engine(pg_database), demo_frames)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_engine(request: pytest.FixtureRequest) -> Engine:
+    """The demo county on each database in turn."""
+    name = "sqlite_engine" if request.param == "sqlite" else "pg_engine"
+    return request.getfixturevalue(name)
