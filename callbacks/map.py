@@ -20,45 +20,69 @@ from queries.cases import fetch_children_figures
 from queries.grids import fetch_grid_card
 
 
-def map_frame(qctx: Any, view: View) -> Any:
-    """Child figures plus derived metrics for the view's area and period."""
-    assert view.area and view.start and view.end
-    frame = fetch_children_figures(qctx, view.area, view.start, view.end).copy()
+def map_frame(qctx: Any, parent: str, view: View) -> Any:
+    """Child figures of ``parent`` plus derived metrics for the view's period."""
+    assert view.start and view.end
+    frame = fetch_children_figures(qctx, parent, view.start, view.end).copy()
     households = frame["households"].astype(float).where(frame["households"] > 0)
     frame["cases_per_1k"] = frame["cases"] / households * 1000
     frame["within_sla_rate"] = (frame["within_sla"] / frame["cases"].where(frame["cases"] > 0))
     return frame
 
 
+def map_target(qctx: Any, code: str) -> tuple[str, str | None]:
+    """Which area's children the map draws, and which of them is selected.
+
+    An area with children shows them; an area at the bottom of the tree (a grid, or a village
+    where the county has no grids) shows its siblings with itself selected.
+    """
+    if not fetch_children(qctx, code).empty:
+        return code, None
+    area = fetch_area(qctx, code) or {}
+    parent = area.get("parent_code")
+    if isinstance(parent, str) and fetch_area(qctx, parent) is not None:
+        return parent, code
+    return code, None
+
+
 def update_map(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, Any, str, Any]:
-    """View -> the map. Same area and language (metric or period changed): a Patch of the
-    colours and hover text only, the geometry stays in the browser."""
+    """View -> the map and the selected area's card. Same drawn area, selection and language
+    (only the metric or period changed): a Patch of colours and hover text, no geometry."""
     view = View.from_store(data)
     if not view.area:
         raise PreventUpdate
     metric = map_metric(view.metric)
     qctx = query_context()
-    frame = map_frame(qctx, view)
-    new_key = {"area": view.area, "lang": view.lang}
+    parent, selected = map_target(qctx, view.area)
+    frame = map_frame(qctx, parent, view)
+    new_key = {"parent": parent, "selected": selected, "lang": view.lang}
     if key and {k: key.get(k) for k in new_key} == new_key:
         patch = map_layout.metric_patch(frame, metric, view.lang, qctx.min_sample)
         return patch, {**new_key, "metric": metric.name}, no_update, no_update
-    codes = tuple(fetch_children(qctx, view.area)["code"])
-    layer = parent_layer(qctx, view.area, codes)
+    codes = tuple(fetch_children(qctx, parent)["code"])
+    layer = parent_layer(qctx, parent, codes)
     frame = frame[frame["code"].isin(layer.codes)]
-    area = fetch_area(qctx, view.area) or {}
     fig = map_layout.map_figure(
         layer.geojson, frame, metric, view.lang, qctx.min_sample, layer.outline,
-        layer.labels, layer.bounds, revision=view.area, tile_url=settings().map_tile_url,
+        layer.labels, layer.bounds, revision=parent, tile_url=settings().map_tile_url,
+        selected=selected,
     )
-    level = str(area.get("level", ""))
+    card = None
+    if selected:
+        info, latest = fetch_grid_card(qctx, selected)
+        card = map_layout.grid_card(info, latest, view.lang) if info else None
     if not layer.codes:
         hint = t("map.no_geometry", view.lang)
-    elif level == "village":
+    elif selected or frame_is_bottom(qctx, codes):
         hint = t("map.hint_grid", view.lang)
     else:
         hint = t("map.hint", view.lang)
-    return fig, {**new_key, "metric": metric.name}, hint, None
+    return fig, {**new_key, "metric": metric.name}, hint, card
+
+
+def frame_is_bottom(qctx: Any, codes: tuple[str, ...]) -> bool:
+    """True when the drawn areas have no children themselves (the bottom of the tree)."""
+    return bool(codes) and fetch_children(qctx, codes[0]).empty
 
 
 def update_metric_picker(data: dict[str, Any]) -> str:
@@ -74,24 +98,17 @@ def on_metric_change(metric: str | None, search: str | None, data: dict[str, Any
     return to_query(replace(parse_query(search), metric=metric, problems=()))
 
 
-def on_map_click(click: dict[str, Any] | None, search: str | None, data: dict[str, Any]
-                 ) -> tuple[Any, Any]:
-    """Click on an area -> drill down (URL); on a grid (no children) -> its card."""
+def on_map_click(click: dict[str, Any] | None, search: str | None) -> Any:
+    """Click on an area -> select it (URL): drill down, or open the card at the bottom."""
     if not click or not click.get("points"):
-        return no_update, no_update
+        return no_update
     code = click["points"][0].get("location")
-    if not isinstance(code, str):
-        return no_update, no_update
-    view = View.from_store(data)
-    qctx = query_context()
-    if fetch_area(qctx, code) is None:
-        return no_update, no_update
-    if fetch_children(qctx, code).empty:
-        info, latest = fetch_grid_card(qctx, code)
-        if info is None:
-            return no_update, no_update
-        return no_update, map_layout.grid_card(info, latest, view.lang)
-    return to_query(replace(parse_query(search), area=code, problems=())), None
+    if not isinstance(code, str) or fetch_area(query_context(), code) is None:
+        return no_update
+    current = parse_query(search)
+    if current.area == code:
+        return no_update
+    return to_query(replace(current, area=code, problems=()))
 
 
 def register(app: Dash) -> None:
@@ -109,7 +126,6 @@ def register(app: Dash) -> None:
     )(on_metric_change)
     app.callback(
         Output(ids.Shell.URL, "search", allow_duplicate=True),
-        Output(ids.Map.CARD, "children", allow_duplicate=True),
         Input(ids.Map.GRAPH, "clickData"), State(ids.Shell.URL, "search"),
-        State(ids.Shell.VIEW, "data"), prevent_initial_call=True,
+        prevent_initial_call=True,
     )(on_map_click)

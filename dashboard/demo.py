@@ -19,6 +19,7 @@ derived by dissolving.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -1392,40 +1393,60 @@ def build_demo(
     return out
 
 
-def _null_mask(series: pd.Series) -> np.ndarray:
-    return np.asarray(series.isna(), dtype=bool)
+_CHUNK_ROWS = 100_000
+#: Tables with at least this many rows are loaded with their secondary indexes (and foreign
+#: keys on PostgreSQL) dropped and restored afterwards, inside the same transaction (both SQLite and PostgreSQL have
+#: transactional DDL, so a failed load leaves the schema as it was).
+_BULK_ROWS = 50_000
 
 
-def _iso_strings(values: np.ndarray, unit: str) -> np.ndarray:
-    text = np.datetime_as_string(values, unit=unit)
-    return np.strings.replace(text, "T", " ")
+@functools.cache
+def _time_of_day_text() -> np.ndarray:
+    """ " HH:MM:SS.000000" for every second of the day."""
+    return np.array(
+        [f" {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.000000" for s in range(86_400)],
+        dtype=object,
+    )
+
+
+def _datetime_text(stamps: np.ndarray, null: np.ndarray) -> np.ndarray:
+    """ "YYYY-MM-DD HH:MM:SS.ffffff" per datetime64[us] value (SQLAlchemy's SQLite storage
+    format, also valid PostgreSQL input); whole seconds take a fast path."""
+    micros = np.where(null, 0, stamps.view(np.int64))
+    secs, frac = np.divmod(micros, 1_000_000)
+    if frac.any():
+        text = np.datetime_as_string(np.where(null, np.datetime64(0, "us"), stamps), unit="us")
+        return np.strings.replace(text, "T", " ").astype(object)
+    days, second = np.divmod(secs, 86_400)
+    unique_days, inverse = np.unique(days, return_inverse=True)
+    day_text = np.datetime_as_string(unique_days.astype("datetime64[D]"), unit="D")
+    return day_text.astype(object)[inverse.ravel()] + _time_of_day_text()[second]
 
 
 def _column_values(series: pd.Series, column: sa.Column[Any], dialect: sa.Dialect) -> list[Any]:
     """Python values of one column, ready for the DBAPI (NULL as None)."""
     kind = column.type
-    null = _null_mask(series)
+    null = np.asarray(series.isna(), dtype=bool)
+    text_dates = dialect.name in ("sqlite", "postgresql")
     values: np.ndarray
     if isinstance(kind, sa.DateTime):
         stamps = pd.to_datetime(series).to_numpy(dtype="datetime64[us]")
-        if dialect.name in ("sqlite", "postgresql"):
-            values = _iso_strings(stamps, "us").astype(object)
-            if dialect.name == "sqlite" and (~null).any():
-                # Keep the exact text SQLAlchemy itself would store, or fall back to it.
-                process = kind.dialect_impl(dialect).bind_processor(dialect)
-                first = pd.Timestamp(stamps[~null][0]).to_pydatetime()
-                if process is not None and process(first) != values[~null][0]:
-                    values = np.array(
-                        [process(pd.Timestamp(v).to_pydatetime()) for v in stamps], dtype=object
-                    )
+        if not text_dates:
+            values = stamps.astype(object)
         else:
-            values = np.array([pd.Timestamp(v).to_pydatetime() for v in stamps], dtype=object)
+            values = _datetime_text(stamps, null)
+            process = kind.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None and (~null).any():
+                # Store exactly the text SQLAlchemy itself would, or let it do the work.
+                first = stamps[~null][0].astype(object)
+                if process(first) != values[~null][0]:
+                    values = np.array([process(v) for v in stamps.astype(object)], dtype=object)
     elif isinstance(kind, sa.Date):
         days = pd.to_datetime(series).to_numpy(dtype="datetime64[D]")
-        if dialect.name in ("sqlite", "postgresql"):
+        if text_dates:
             values = np.datetime_as_string(days, unit="D").astype(object)
         else:
-            values = np.array([pd.Timestamp(v).date() for v in days], dtype=object)
+            values = days.astype(object)
     elif isinstance(kind, sa.Boolean):
         flags = series.fillna(False).to_numpy(dtype=bool)
         values = (flags.astype(np.int64) if dialect.name == "sqlite" else flags).astype(object)
@@ -1444,9 +1465,14 @@ def _column_values(series: pd.Series, column: sa.Column[Any], dialect: sa.Dialec
     return values.tolist()
 
 
-def _chunks(rows: list[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
-    for i in range(0, len(rows), size):
-        yield rows[i : i + size]
+def _row_chunks(
+    frame: pd.DataFrame, table: sa.Table, cols: list[str], dialect: sa.Dialect
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows as DBAPI-ready tuples, _CHUNK_ROWS at a time (bounded memory)."""
+    for start in range(0, len(frame), _CHUNK_ROWS):
+        part = frame.iloc[start : start + _CHUNK_ROWS]
+        data = [_column_values(part[c], table.c[c], dialect) for c in cols]
+        yield list(zip(*data, strict=True))
 
 
 def _ordered(name: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -1462,9 +1488,10 @@ def _ordered(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 def write_demo(engine: sa.Engine, frames: dict[str, pd.DataFrame]) -> None:
     """Insert demo frames into the (already created, empty) tables in one transaction.
 
-    Tables are loaded in foreign-key order: executemany on the raw connection on SQLite,
-    ``COPY ... FROM STDIN`` on PostgreSQL (psycopg 3), batched inserts elsewhere. NaN/NaT/NA
-    become NULL; numpy scalars become Python values.
+    Tables are loaded in foreign-key order: executemany on the raw DBAPI connection on
+    SQLite, ``COPY ... FROM STDIN`` on PostgreSQL (psycopg 3), batched inserts elsewhere.
+    Large tables are loaded with their secondary indexes (and, on PostgreSQL, foreign keys)
+    dropped and restored afterwards in the same transaction. NaN/NaT/NA become NULL; numpy scalars become Python values.
 
     Parameters
     ----------
@@ -1480,25 +1507,88 @@ def write_demo(engine: sa.Engine, frames: dict[str, pd.DataFrame]) -> None:
     names = [t for t in TABLE_ORDER if t in frames] + sorted(set(frames) - set(TABLE_ORDER))
     with engine.begin() as conn:
         dialect = conn.dialect
+        cache_size = None
+        if dialect.name == "sqlite":
+            cache_size = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB while loading
+        elif dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # index builds
         for name in names:
             table = schema.metadata.tables[name]
             frame = _ordered(name, frames[name])
             cols = [c.name for c in table.columns if c.name in frame.columns]
             if frame.empty or not cols:
                 continue
-            data = [_column_values(frame[c], table.c[c], dialect) for c in cols]
-            rows = list(zip(*data, strict=True))
+            rebuild = _detach(conn, table) if len(frame) >= _BULK_ROWS else []
+            chunks = _row_chunks(frame, table, cols, dialect)
             if dialect.name == "postgresql":
-                _copy_postgres(conn, table, cols, rows)
+                _copy_postgres(conn, table, cols, chunks)
             elif dialect.name == "sqlite":
-                _insert_sqlite(conn, table, cols, rows)
+                _insert_sqlite(conn, table, cols, chunks)
             else:
-                for chunk in _chunks(rows, 10_000):
+                for chunk in chunks:
                     conn.execute(table.insert(), [dict(zip(cols, r, strict=True)) for r in chunk])
+            for ddl in rebuild:
+                conn.exec_driver_sql(ddl)
+        if cache_size is not None:
+            conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
+
+
+def _detach(conn: sa.Connection, table: sa.Table) -> list[str]:
+    """Drop the secondary indexes of table (and on PostgreSQL its foreign keys, which are
+    checked row by row during COPY); return the DDL that restores them after the load.
+
+    Primary keys and unique indexes stay. Restored foreign keys are validated in bulk."""
+    quote = conn.dialect.identifier_preparer.quote_identifier
+    drops: list[str] = []
+    restore: list[str] = []
+    if conn.dialect.name == "sqlite":
+        found = conn.execute(
+            sa.text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t "
+                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
+            ),
+            {"t": table.name},
+        ).all()
+        drops = [f"DROP INDEX {quote(name)}" for name, _ in found]
+        restore = [ddl for _, ddl in found]
+    elif conn.dialect.name == "postgresql":
+        regclass = {"t": quote(table.name)}
+        indexes = conn.execute(
+            sa.text(
+                "SELECT n.nspname, i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid "
+                "JOIN pg_namespace n ON n.oid = i.relnamespace "
+                "WHERE x.indrelid = CAST(:t AS regclass) AND NOT x.indisunique "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
+                "ORDER BY i.relname"
+            ),
+            regclass,
+        ).all()
+        fkeys = conn.execute(
+            sa.text(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = CAST(:t AS regclass) AND contype = 'f' ORDER BY conname"
+            ),
+            regclass,
+        ).all()
+        target = quote(table.name)
+        drops = [f"ALTER TABLE {target} DROP CONSTRAINT {quote(name)}" for name, _ in fkeys]
+        drops += [f"DROP INDEX {quote(nsp)}.{quote(name)}" for nsp, name, _ in indexes]
+        restore = [ddl for _, _, ddl in indexes]
+        restore += [
+            f"ALTER TABLE {target} ADD CONSTRAINT {quote(name)} {ddl}" for name, ddl in fkeys
+        ]
+    for ddl in drops:
+        conn.exec_driver_sql(ddl)
+    return restore
 
 
 def _insert_sqlite(
-    conn: sa.Connection, table: sa.Table, cols: list[str], rows: list[tuple[Any, ...]]
+    conn: sa.Connection,
+    table: sa.Table,
+    cols: list[str],
+    chunks: Iterator[list[tuple[Any, ...]]],
 ) -> None:
     quote = conn.dialect.identifier_preparer.quote
     sql = (
@@ -1507,19 +1597,22 @@ def _insert_sqlite(
     )
     cursor = conn.connection.cursor()
     try:
-        cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache for this load
-        for chunk in _chunks(rows, 50_000):
+        for chunk in chunks:
             cursor.executemany(sql, chunk)
     finally:
         cursor.close()
 
 
 def _copy_postgres(
-    conn: sa.Connection, table: sa.Table, cols: list[str], rows: list[tuple[Any, ...]]
+    conn: sa.Connection,
+    table: sa.Table,
+    cols: list[str],
+    chunks: Iterator[list[tuple[Any, ...]]],
 ) -> None:
     quote = conn.dialect.identifier_preparer.quote
     sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in cols)}) FROM STDIN"
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
+        for chunk in chunks:
+            for row in chunk:
+                copy.write_row(row)

@@ -23,6 +23,7 @@ from dashboard.metrics import MAP_METRICS, Metric
 NEUTRAL = "#c9cfd8"  # insufficient data: neither good nor bad
 BORDER = "#ffffff"
 OUTLINE = "#0b2545"
+SELECTED = "#1f5fa8"
 #: Sequential scale from calm to severe (worse = darker red); colour-blind safe ordering.
 WORSE_SCALE = [[0.0, "#fdf3e1"], [0.35, "#f6c177"], [0.7, "#e0724a"], [1.0, "#9e1f1f"]]
 MAP_HEIGHT = 560
@@ -111,22 +112,25 @@ def _traces(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int) -> 
 
 def fit_view(bounds: tuple[float, float, float, float] | None, width_px: int = 600,
              height_px: int = MAP_HEIGHT) -> tuple[dict[str, float], float]:
-    """Centre and web-mercator zoom that fit ``bounds`` (lon/lat) into the map."""
+    """Centre and web-mercator zoom that fit ``bounds`` (lon/lat) into the map.
+
+    MapLibre's world is 512 px wide at zoom 0.
+    """
     if bounds is None:
         return {"lon": 0.0, "lat": 0.0}, 1.0
     x0, y0, x1, y1 = bounds
     lat = (y0 + y1) / 2
     lon_span = max(x1 - x0, 1e-4)
     lat_span = max(y1 - y0, 1e-4) / max(math.cos(math.radians(lat)), 0.1)
-    zoom = min(math.log2(width_px * 360 / (256 * lon_span)),
-               math.log2(height_px * 360 / (256 * lat_span)))
-    return {"lon": (x0 + x1) / 2, "lat": lat}, round(zoom - 0.25, 2)
+    zoom = min(math.log2(width_px * 360 / (512 * lon_span)),
+               math.log2(height_px * 360 / (512 * lat_span)))
+    return {"lon": (x0 + x1) / 2, "lat": lat}, round(zoom - 0.1, 2)
 
 
 def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
                min_sample: int, outline: Sequence[Sequence[tuple[float, float]]],
                labels: Sequence[dict], bounds: tuple[float, float, float, float] | None,
-               revision: str, tile_url: str = "") -> go.Figure:
+               revision: str, tile_url: str = "", selected: str | None = None) -> go.Figure:
     """The choropleth of the children in ``frame`` (columns code, name, cases, metric).
 
     Trace 0 holds judgeable areas coloured by the metric, trace 1 the areas with too little
@@ -166,6 +170,9 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
         mode="text", textfont={"size": 13, "color": "#1b2430"}, hoverinfo="skip",
         showlegend=False,
     ))
+    sel_lon, sel_lat = feature_outline(geojson, selected)
+    fig.add_trace(go.Scattermap(lon=sel_lon, lat=sel_lat, mode="lines", hoverinfo="skip",
+                                line={"color": SELECTED, "width": 4}, showlegend=False))
     style: object = "white-bg"
     if tile_url:
         style = {"version": 8, "sources": {"tiles": {"type": "raster", "tiles": [tile_url],
@@ -181,6 +188,24 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
         font={"family": "Noto Sans CJK SC, Microsoft YaHei, sans-serif"},
     )
     return fig
+
+
+def feature_outline(geojson: dict, code: str | None
+                    ) -> tuple[list[float | None], list[float | None]]:
+    """Exterior rings of feature ``code`` as line coordinates (None-separated)."""
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    if code is None:
+        return lons, lats
+    for feature in geojson.get("features", []):
+        if feature.get("id") != code:
+            continue
+        geom = feature["geometry"]
+        polygons = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+        for poly in polygons:
+            lons += [p[0] for p in poly[0]] + [None]
+            lats += [p[1] for p in poly[0]] + [None]
+    return lons, lats
 
 
 def metric_patch(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int) -> Patch:

@@ -45,6 +45,8 @@ def children_table(frame: pd.DataFrame, lang: str, min_sample: int) -> object:
     overdue_now. Areas with fewer than ``min_sample`` cases show "too few cases" instead of
     rates, so a tiny sample is never ranked as good or bad.
     """
+    if frame.empty:
+        return html.P(t("overview.no_children", lang), className="muted-note")
     rows = []
     for rec in frame.to_dict("records"):
         small = rec["cases"] < min_sample
@@ -70,7 +72,7 @@ def children_table(frame: pd.DataFrame, lang: str, min_sample: int) -> object:
         page_size=20,
         style_as_list_view=True,
         style_table={"overflowX": "auto"},
-        style_cell={"fontSize": "16px", "padding": "7px 10px", "textAlign": "right",
+        style_cell={"fontSize": "16px", "padding": "6px 8px", "textAlign": "right",
                     "fontFamily": "inherit"},
         style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"}
                                 for c in ("name",)],

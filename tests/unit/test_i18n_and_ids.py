@@ -16,6 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
+def test_catalogue_keys_defined_once() -> None:
+    from dashboard.i18n import DUPLICATE_KEYS
+
+    assert DUPLICATE_KEYS == []
+
+
 def test_catalogue_has_both_languages() -> None:
     for key, (zh, en) in CATALOGUE.items():
         assert zh.strip() and en.strip(), key

@@ -1,13 +1,6 @@
-"""User-facing text: one catalogue, Simplified Chinese first, English second.
-
-Layouts never hold text; they call :func:`t` with a key. A test checks that every key has
-both languages and that no layout module contains a Chinese string literal.
-"""
+"""Catalogue of the shell, the overview and the map."""
 
 from __future__ import annotations
-
-LANGS: tuple[str, ...] = ("zh", "en")
-DEFAULT_LANG = "zh"
 
 CATALOGUE: dict[str, tuple[str, str]] = {
     # shell
@@ -55,6 +48,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overview.heading": ("{area} · 运行总览", "{area} · Overview"),
     "overview.kpis": ("案件办理", "Case handling"),
     "overview.children": ("下辖区域", "Areas below"),
+    "overview.no_children": ("这是最末一级区域，详情见地图下方的网格详情。",
+                             "This is the lowest level; see the card below the map."),
     "kpi.cases": ("周期内上报案件", "Cases reported"),
     "kpi.open_now": ("当前未办结", "Open now"),
     "kpi.overdue_now": ("当前超期", "Overdue now"),
@@ -140,14 +135,3 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
 }
 
-
-def t(key: str, lang: str = DEFAULT_LANG, /, **values: object) -> str:
-    """The text for ``key`` in ``lang`` (zh or en), with ``{placeholders}`` filled in."""
-    zh, en = CATALOGUE[key]
-    text = en if lang == "en" else zh
-    return text.format(**values) if values else text
-
-
-def normalise_lang(value: str | None) -> str:
-    """A supported language code; anything else falls back to Chinese."""
-    return value if value in LANGS else DEFAULT_LANG

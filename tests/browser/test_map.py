@@ -1,0 +1,141 @@
+"""The grid map in real headless Chromium: drill down by clicking, back/forward, fresh URLs."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from geodata.layers import build_layers, label_points
+from queries.context import QueryContext
+from queries.geometry import fetch_area_shapes
+
+pytestmark = pytest.mark.browser
+
+PERIOD = "from=2026-01-01&to=2026-11-21"
+
+# Screen position of a lon/lat inside the map, from the MapLibre map that plotly draws into.
+PROJECT_JS = """([lon, lat]) => {
+  const gd = document.querySelector('#map-graph .js-plotly-plot');
+  const map = gd._fullLayout.map._subplot.map;
+  const p = map.project([lon, lat]);
+  const r = map.getContainer().getBoundingClientRect();
+  return [r.left + p.x, r.top + p.y];
+}"""
+LOCATIONS_JS = """() => {
+  const gd = document.querySelector('#map-graph .js-plotly-plot');
+  if (!gd || !gd.data || !gd._fullLayout.map) return [];
+  return gd.data.slice(0, 2).flatMap(t => t.locations || []);
+}"""
+
+
+@pytest.fixture(scope="module")
+def path(sqlite_engine: Engine) -> dict[str, dict[str, object]]:
+    """A town, one of its villages and one of that village's grids, with label points."""
+    layers = build_layers(fetch_area_shapes(QueryContext(engine=sqlite_engine)))
+    exact = layers.exact
+    points = label_points(exact).set_index("code")
+    town = sorted(exact.index[exact["level"] == "town"])[5]
+    village = sorted(exact.index[exact["parent_code"] == town])[0]
+    grid = sorted(exact.index[exact["parent_code"] == village])[0]
+    return {code: {"name": exact.loc[code, "name"], "lon": points.loc[code, "lon"],
+                   "lat": points.loc[code, "lat"], "siblings": sorted(
+                       exact.index[exact["parent_code"] == exact.loc[code, "parent_code"]])}
+            for code in (town, village, grid)} | {"order": [town, village, grid]}  # type: ignore[dict-item]
+
+
+def wait_for_map(page, codes: list[str]) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_function(
+        f"(() => {{ const l = ({LOCATIONS_JS})(); const want = {codes!r};"
+        " return want.every(c => l.includes(c)) && l.length === want.length; })()",
+        timeout=30_000)
+    # let MapLibre finish moving to the new bounds before projecting points
+    page.wait_for_function(
+        "(() => { const gd = document.querySelector('#map-graph .js-plotly-plot');"
+        " const m = gd._fullLayout.map._subplot.map; return m.loaded() && !m.isMoving(); })()",
+        timeout=30_000)
+    page.wait_for_timeout(300)
+
+
+def click_area(page, info: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+    x, y = page.evaluate(PROJECT_JS, [info["lon"], info["lat"]])
+    page.mouse.click(x, y)
+
+
+def crumbs(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.locator(".area-path .crumb").all_inner_texts()
+
+
+def test_map_drill_down_breadcrumb_url_and_back(watched_page, live_server, path) -> None:  # type: ignore[no-untyped-def]
+    page = watched_page.page
+    town, village, grid = path["order"]
+    page.goto(f"{live_server.url}/?{PERIOD}&metric=cases")
+    wait_for_map(page, path[town]["siblings"])
+
+    click_area(page, path[town])
+    page.wait_for_url(f"**area={town}**", timeout=20_000)
+    wait_for_map(page, path[village]["siblings"])
+    assert crumbs(page) == ["盘山县", path[town]["name"]]
+
+    click_area(page, path[village])
+    page.wait_for_url(f"**area={village}**", timeout=20_000)
+    wait_for_map(page, path[grid]["siblings"])
+    assert crumbs(page) == ["盘山县", path[town]["name"], path[village]["name"]]
+
+    click_area(page, path[grid])
+    page.wait_for_url(f"**area={grid}**", timeout=20_000)
+    page.wait_for_selector(f'.grid-card[data-grid="{grid}"]', timeout=20_000)
+    assert crumbs(page) == ["盘山县", path[town]["name"], path[village]["name"],
+                            path[grid]["name"]]
+    card = page.locator(".grid-card").inner_text()
+    assert "*" in card  # the grid worker's name and phone are masked
+    assert "metric=cases" in page.url and "from=2026-01-01" in page.url
+
+    page.go_back()
+    page.wait_for_url(f"**area={village}**", timeout=20_000)
+    page.wait_for_function(
+        f"document.querySelector('.area-path .crumb.current').innerText === "
+        f"{path[village]['name']!r}", timeout=20_000)
+    page.wait_for_selector(".grid-card", state="detached", timeout=20_000)
+
+    page.go_forward()
+    page.wait_for_selector(f'.grid-card[data-grid="{grid}"]', timeout=20_000)
+
+    # the same URL opened fresh shows the same view
+    url = page.url
+    fresh = page.context.new_page()
+    fresh.goto(url)
+    fresh.wait_for_selector(f'.grid-card[data-grid="{grid}"]', timeout=30_000)
+    assert fresh.locator(".area-path .crumb").all_inner_texts() == crumbs(page)
+    watched_page.screenshot("map-grid-card")
+    watched_page.assert_clean()
+
+
+def test_map_metric_change_patches_colours_only(watched_page, live_server, path) -> None:  # type: ignore[no-untyped-def]
+    page = watched_page.page
+    town = path["order"][0]
+    page.goto(f"{live_server.url}/?area={town}&{PERIOD}&metric=cases")
+    wait_for_map(page, path[path["order"][1]]["siblings"])
+    responses: list[str] = []
+    page.on("response", lambda r: responses.append(r.text())
+            if "_dash-update-component" in r.url else None)
+    page.locator("#map-metric").click()
+    page.get_by_text("当前未办结", exact=True).last.click()
+    page.wait_for_url("**metric=open_now**", timeout=20_000)
+    page.wait_for_function(
+        "document.querySelector('#map-graph .js-plotly-plot').data[0]"
+        ".hovertemplate !== undefined && document.querySelector('#map-graph .js-plotly-plot')"
+        ".data[0].text.join('').includes('当前未办结')", timeout=20_000)
+    page.wait_for_timeout(500)
+    figure_updates = [r for r in responses if '"map-graph"' in r]
+    assert figure_updates, "the map was not updated"
+    assert all('"geojson"' not in r and "FeatureCollection" not in r for r in figure_updates)
+    watched_page.assert_clean()
+
+
+def test_map_unknown_and_malformed_area(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = watched_page.page
+    page.goto(f"{live_server.url}/?area=%3Cscript%3E&metric=nope")
+    page.wait_for_selector(".shell-alert .alert", timeout=20_000)
+    assert page.locator(".area-path .crumb.current").inner_text() == "盘山县"
+    page.wait_for_function(f"({LOCATIONS_JS})().length === 13", timeout=30_000)
+    watched_page.assert_clean()
