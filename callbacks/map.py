@@ -6,9 +6,8 @@ from dataclasses import replace
 from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
-from dash.exceptions import PreventUpdate
 
-from callbacks.context import query_context, settings
+from callbacks.context import checked_view, query_context, settings
 from dashboard import ids
 from dashboard.i18n import t
 from dashboard.metrics import map_metric
@@ -48,11 +47,9 @@ def map_target(qctx: Any, code: str) -> tuple[str, str | None]:
 def update_map(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, Any, str, Any]:
     """View -> the map and the selected area's card. Same drawn area, selection and language
     (only the metric or period changed): a Patch of colours and hover text, no geometry."""
-    view = View.from_store(data)
-    if not view.area:
-        raise PreventUpdate
-    metric = map_metric(view.metric)
     qctx = query_context()
+    view = checked_view(data, qctx)
+    metric = map_metric(view.metric)
     parent, selected = map_target(qctx, view.area)
     frame = map_frame(qctx, parent, view)
     new_key = {"parent": parent, "selected": selected, "lang": view.lang}

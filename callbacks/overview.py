@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from dash import Dash, Input, Output
-from dash.exceptions import PreventUpdate
 
-from callbacks.context import query_context
+from callbacks.context import checked_view, query_context
 from dashboard import ids
 from dashboard.i18n import t
-from dashboard.view import View
 from layouts import overview
 from queries.areas import fetch_area
 from queries.cases import fetch_children_figures, fetch_kpis
@@ -18,10 +16,8 @@ from queries.cases import fetch_children_figures, fetch_kpis
 
 def update_overview(data: dict[str, Any]) -> tuple[str, list, object]:
     """View -> heading, KPI cards and the child-area table."""
-    view = View.from_store(data)
-    if not view.area or not view.start or not view.end:
-        raise PreventUpdate
     qctx = query_context()
+    view = checked_view(data, qctx)
     area = fetch_area(qctx, view.area)
     if area is None:
         return "", [], None

@@ -9,8 +9,9 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.context import last_full_day, query_context
+from callbacks.context import checked_view, last_full_day, query_context
 from dashboard import db, ids
+from dashboard.auth import current_user
 from dashboard.i18n import t
 from dashboard.view import View, parse_query, to_query
 from layouts import overview, shell
@@ -43,10 +44,8 @@ def on_url_view(search: str | None, _pathname: str | None) -> tuple[dict[str, An
 
 def update_navbar(data: dict[str, Any], pathname: str | None) -> tuple[list, list, list, list]:
     """View -> navbar, breadcrumb, period presets and footer."""
-    view = View.from_store(data)
-    if not (view.area and view.start and view.end):
-        raise PreventUpdate  # the view store is filled by on_url_view first
     qctx = query_context()
+    view = checked_view(data, qctx)  # the view store is filled by on_url_view first
     lang, path = view.lang, pathname or "/"
     info = db.meta(qctx.engine)
     demo = info.get("synthetic") == "1"
@@ -56,9 +55,10 @@ def update_navbar(data: dict[str, Any], pathname: str | None) -> tuple[list, lis
     county = steps[0][1] if steps else ""
     hrefs = [path + to_query(view, area=code) for code, _ in steps]
     other = "en" if lang == "zh" else "zh"
+    user = current_user()
     return (
         shell.navbar(lang, county, demo, path, path + to_query(view, lang=other),
-                     to_query(view)),
+                     to_query(view), (user.username, user.role) if user else None),
         shell.breadcrumb(steps, hrefs),
         shell.presets(lang),
         shell.footer(lang, qctx.now, source, view.start, view.end),

@@ -34,6 +34,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="summarise the database DATABASE_URL points at")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = sub.add_parser("users", help="manage dashboard users")
+    usub = p.add_subparsers(dest="users_command", required=True)
+    u = usub.add_parser("add", help="add a user (password read from stdin)")
+    u.add_argument("name")
+    u.add_argument("--role", required=True, choices=("county", "town", "village", "analyst"))
+    u.add_argument("--area", default=None, help="area code (required for town and village)")
+    u.add_argument("--pii", action="store_true", help="may see personal fields unmasked")
+    usub.add_parser("list", help="list users")
+    u = usub.add_parser("disable", help="disable a user")
+    u.add_argument("name")
+
     p = sub.add_parser("run", help="serve the dashboard (development server)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
@@ -78,7 +89,44 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "stats": cmd_stats, "run": cmd_run}
+def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.auth import hash_password
+    from queries.areas import fetch_area
+    from queries.context import QueryContext
+    from queries.users import fetch_user, fetch_users, insert_user, set_disabled
+
+    engine = db.get_engine(settings.database_url)
+    if args.users_command == "list":
+        frame = fetch_users(engine)
+        for row in frame.itertuples():
+            state = "disabled" if row.disabled else "active"
+            print(f"{row.username}\t{row.role}\t{row.area_code or '-'}\t"
+                  f"pii={'yes' if row.can_view_pii else 'no'}\t{state}")
+        return 0
+    if args.users_command == "disable":
+        if not set_disabled(engine, args.name):
+            raise ValueError(f"no user named {args.name!r}")
+        print(f"disabled {args.name}")
+        return 0
+    if fetch_user(engine, args.name) is not None:
+        raise ValueError(f"user {args.name!r} exists already")
+    if args.role in ("town", "village"):
+        if not args.area:
+            raise ValueError(f"--area is required for role {args.role}")
+        area = fetch_area.uncached(QueryContext(engine=engine), args.area)  # type: ignore[attr-defined]
+        if area is None or area["level"] != args.role:
+            raise ValueError(f"--area {args.area!r} is not a {args.role} code")
+    password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        raise ValueError("the password (read from stdin) must have at least 8 characters")
+    insert_user(engine, username=args.name, password_hash=hash_password(password),
+                role=args.role, area_code=args.area if args.role in ("town", "village") else None,
+                pii=args.pii)
+    print(f"added {args.name} ({args.role})")
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "stats": cmd_stats, "run": cmd_run, "users": cmd_users}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -103,131 +103,43 @@ _PLACE_SECOND = list("平安城河岭水台山泉林洲湾兴胜丰盛宁和源�
 _VILLAGE_SUFFIX = ["屯", "窝堡", "台", "岗", "沟", "坨子", "房", "铺"]
 _COMMUNITY_FIRST = list("兴明和安康富锦华金阳光文育春丽新惠泰祥福龙凤佳嘉鑫馨博盛")
 _COMMUNITY_SECOND = list("园苑城湾华景都居府桥湖庭港源悦隆泰安和")
-_PHONE_PREFIXES = np.array(
-    [
-        130,
-        131,
-        132,
-        133,
-        135,
-        136,
-        137,
-        138,
-        139,
-        150,
-        151,
-        152,
-        155,
-        156,
-        157,
-        158,
-        159,
-        166,
-        176,
-        177,
-        178,
-        180,
-        181,
-        182,
-        183,
-        185,
-        186,
-        187,
-        188,
-        189,
-        199,
-    ],
-    dtype=np.int64,
-)
+# fmt: off
+_PHONE_PREFIXES = np.array([
+    130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 155, 156, 157, 158,
+    159, 166, 176, 177, 178, 180, 181, 182, 183, 185, 186, 187, 188, 189, 199,
+], dtype=np.int64)
 
-# (code, zh, en, SLA hours, weight, urban multiplier, rural multiplier, unit templates)
+# (code, zh, en, SLA hours, weight, urban multiplier, rural multiplier, unit templates "a|b")
 # Unit templates: {gov} is the town government, {town} the town, {stem} its name without
 # the 镇/街道 suffix.
-_MAJORS: tuple[tuple[str, str, str, float, float, float, float, tuple[str, ...]], ...] = (
-    (
-        "01",
-        "矛盾纠纷",
-        "Disputes",
-        48,
-        8.0,
-        0.9,
-        1.2,
-        ("{town}综治中心", "{stem}司法所", "县司法局"),
-    ),
-    ("02", "社会治安", "Public order", 24, 6.0, 1.1, 0.9, ("县公安局{stem}派出所",)),
-    ("03", "安全生产", "Work safety", 12, 4.0, 1.0, 1.0, ("县应急管理局", "{gov}")),
-    (
-        "04",
-        "消防安全",
-        "Fire safety",
-        12,
-        4.0,
-        1.0,
-        1.0,
-        ("县消防救援大队", "县应急管理局", "{gov}"),
-    ),
-    ("05", "道路交通", "Road traffic", 24, 8.0, 1.2, 0.8, ("县公安局交警大队", "县交通运输局")),
-    ("06", "市容环境", "Cityscape", 24, 14.0, 1.6, 0.5, ("县城管局", "{gov}")),
-    ("07", "环境卫生", "Sanitation", 24, 14.0, 1.0, 1.0, ("县城管局", "{gov}", "县环卫服务中心")),
-    ("08", "生态环保", "Ecology and environment", 48, 4.0, 0.6, 1.4, ("县生态环境分局", "{gov}")),
-    (
-        "09",
-        "基础设施",
-        "Infrastructure",
-        72,
-        12.0,
-        1.1,
-        0.9,
-        ("县住建局", "县水务局", "县交通运输局", "{gov}"),
-    ),
-    (
-        "10",
-        "农业农村",
-        "Agriculture and rural affairs",
-        48,
-        6.0,
-        0.1,
-        1.8,
-        ("县农业农村局", "{gov}", "县水务局"),
-    ),
-    (
-        "11",
-        "民生服务",
-        "Public services",
-        24,
-        7.0,
-        1.3,
-        0.8,
-        ("县人社局", "县住建局", "{town}便民服务中心"),
-    ),
-    (
-        "12",
-        "社会保障",
-        "Social security",
-        48,
-        3.0,
-        1.0,
-        1.0,
-        ("县民政局", "县人社局", "县医保局", "县退役军人事务局"),
-    ),
-    ("13", "医疗卫生", "Health", 24, 2.0, 1.0, 1.0, ("县卫健局", "县疾控中心")),
-    ("14", "教育文化", "Education and culture", 48, 1.5, 1.2, 0.8, ("县教育局", "县文旅局")),
-    (
-        "15",
-        "食品药品",
-        "Food and drug safety",
-        24,
-        2.0,
-        1.2,
-        0.8,
-        ("县市场监管局", "{stem}市场监管所"),
-    ),
-    ("16", "信访维稳", "Petitions and stability", 72, 1.0, 1.0, 1.0, ("县信访局", "{gov}")),
-    ("17", "其他", "Other", 24, 3.5, 1.0, 1.0, ("{gov}", "县指挥中心")),
+_MAJORS: tuple[tuple[str, str, str, float, float, float, float, str], ...] = (
+    ("01", "矛盾纠纷", "Disputes", 48, 8.0, 0.9, 1.2, "{town}综治中心|{stem}司法所|县司法局"),
+    ("02", "社会治安", "Public order", 24, 6.0, 1.1, 0.9, "县公安局{stem}派出所"),
+    ("03", "安全生产", "Work safety", 12, 4.0, 1.0, 1.0, "县应急管理局|{gov}"),
+    ("04", "消防安全", "Fire safety", 12, 4.0, 1.0, 1.0, "县消防救援大队|县应急管理局|{gov}"),
+    ("05", "道路交通", "Road traffic", 24, 8.0, 1.2, 0.8, "县公安局交警大队|县交通运输局"),
+    ("06", "市容环境", "Cityscape", 24, 14.0, 1.6, 0.5, "县城管局|{gov}"),
+    ("07", "环境卫生", "Sanitation", 24, 14.0, 1.0, 1.0, "县城管局|{gov}|县环卫服务中心"),
+    ("08", "生态环保", "Ecology and environment", 48, 4.0, 0.6, 1.4, "县生态环境分局|{gov}"),
+    ("09", "基础设施", "Infrastructure", 72, 12.0, 1.1, 0.9,
+     "县住建局|县水务局|县交通运输局|{gov}"),
+    ("10", "农业农村", "Agriculture and rural affairs", 48, 6.0, 0.1, 1.8,
+     "县农业农村局|{gov}|县水务局"),
+    ("11", "民生服务", "Public services", 24, 7.0, 1.3, 0.8,
+     "县人社局|县住建局|{town}便民服务中心"),
+    ("12", "社会保障", "Social security", 48, 3.0, 1.0, 1.0,
+     "县民政局|县人社局|县医保局|县退役军人事务局"),
+    ("13", "医疗卫生", "Health", 24, 2.0, 1.0, 1.0, "县卫健局|县疾控中心"),
+    ("14", "教育文化", "Education and culture", 48, 1.5, 1.2, 0.8, "县教育局|县文旅局"),
+    ("15", "食品药品", "Food and drug safety", 24, 2.0, 1.2, 0.8, "县市场监管局|{stem}市场监管所"),
+    ("16", "信访维稳", "Petitions and stability", 72, 1.0, 1.0, 1.0, "县信访局|{gov}"),
+    ("17", "其他", "Other", 24, 3.5, 1.0, 1.0, "{gov}|县指挥中心"),
 )
+# fmt: on
 
-# Minor categories per major: (zh, en[, SLA override hours[, unit templates override]]).
-_MinorSpec = tuple[str, str] | tuple[str, str, float] | tuple[str, str, float, tuple[str, ...]]
+# Minor categories per major: (zh, en[, SLA hours[, unit templates "a|b"]]), overriding
+# the major's SLA and units.
+_MinorSpec = tuple[str, str] | tuple[str, str, float] | tuple[str, str, float, str]
 _MINORS: dict[str, tuple[_MinorSpec, ...]] = {
     "01": (
         ("邻里纠纷", "Neighbour dispute"),
@@ -254,31 +166,26 @@ _MINORS: dict[str, tuple[_MinorSpec, ...]] = {
         ("非法生产经营", "Illegal production"),
         ("建筑施工安全", "Construction site safety"),
         ("特种设备隐患", "Special equipment hazard"),
-        ("燃气安全", "Gas safety", 6, ("县燃气公司", "县应急管理局")),
+        ("燃气安全", "Gas safety", 6, "县燃气公司|县应急管理局"),
         ("有限空间作业", "Confined-space work"),
-        (
-            "油气管道安全",
-            "Oil and gas pipeline safety",
-            6,
-            ("县应急管理局", "辽河油田安全管理部门"),
-        ),
+        ("油气管道安全", "Oil and gas pipeline safety", 6, "县应急管理局|辽河油田安全管理部门"),
         ("企业安全隐患", "Enterprise safety hazard", 24),
     ),
     "04": (
         ("消防通道堵塞", "Blocked fire lane"),
         ("消防设施损坏", "Damaged fire equipment", 24),
         ("电动车违规充电", "Unsafe e-bike charging"),
-        ("秸秆焚烧", "Straw burning", 6, ("{gov}", "县生态环境分局")),
+        ("秸秆焚烧", "Straw burning", 6, "{gov}|县生态环境分局"),
         ("野外用火", "Open fire", 6),
         ("私拉乱接电线", "Unsafe wiring", 24),
         ("易燃物堆放", "Combustible storage", 24),
     ),
     "05": (
-        ("道路破损", "Damaged road surface", 72, ("县交通运输局", "县住建局")),
+        ("道路破损", "Damaged road surface", 72, "县交通运输局|县住建局"),
         ("交通信号故障", "Traffic signal fault", 12),
         ("交通标志缺损", "Missing traffic sign", 48),
-        ("违章停车", "Illegal parking", 6, ("县公安局交警大队", "县城管局")),
-        ("道路积水", "Waterlogged road", 12, ("县住建局", "县城管局")),
+        ("违章停车", "Illegal parking", 6, "县公安局交警大队|县城管局"),
+        ("道路积水", "Waterlogged road", 12, "县住建局|县城管局"),
         ("道路遗撒", "Spillage on road", 12),
         ("农村道路安全隐患", "Rural road hazard", 48),
     ),
@@ -297,7 +204,7 @@ _MINORS: dict[str, tuple[_MinorSpec, ...]] = {
         ("生活垃圾堆积", "Household waste piling"),
         ("垃圾清运不及时", "Late waste collection", 12),
         ("公厕问题", "Public toilet"),
-        ("污水外溢", "Sewage overflow", 12, ("县住建局", "县水务局")),
+        ("污水外溢", "Sewage overflow", 12, "县住建局|县水务局"),
         ("动物尸体", "Animal carcass", 12),
         ("病媒生物", "Pests and vectors", 48),
         ("村庄清洁", "Village cleanliness", 48),
@@ -312,41 +219,41 @@ _MINORS: dict[str, tuple[_MinorSpec, ...]] = {
         ("非法采砂取土", "Illegal sand and soil extraction"),
     ),
     "09": (
-        ("供水故障", "Water supply fault", 24, ("县自来水公司", "县水务局")),
-        ("供电故障", "Power supply fault", 24, ("县供电公司",)),
-        ("供暖问题", "Heating problem", 24, ("县热力公司", "县住建局")),
-        ("燃气供应", "Gas supply", 24, ("县燃气公司",)),
-        ("路灯损坏", "Broken street light", 48, ("县城管局", "{gov}")),
-        ("井盖缺损", "Missing manhole cover", 12, ("县住建局", "县城管局")),
-        ("排水管网堵塞", "Blocked drainage", 48, ("县住建局", "县水务局")),
-        ("通信设施", "Telecom facility", 72, ("县通信运营商", "县工信局")),
-        ("桥涵损坏", "Damaged bridge or culvert", 168, ("县交通运输局", "县水务局")),
+        ("供水故障", "Water supply fault", 24, "县自来水公司|县水务局"),
+        ("供电故障", "Power supply fault", 24, "县供电公司"),
+        ("供暖问题", "Heating problem", 24, "县热力公司|县住建局"),
+        ("燃气供应", "Gas supply", 24, "县燃气公司"),
+        ("路灯损坏", "Broken street light", 48, "县城管局|{gov}"),
+        ("井盖缺损", "Missing manhole cover", 12, "县住建局|县城管局"),
+        ("排水管网堵塞", "Blocked drainage", 48, "县住建局|县水务局"),
+        ("通信设施", "Telecom facility", 72, "县通信运营商|县工信局"),
+        ("桥涵损坏", "Damaged bridge or culvert", 168, "县交通运输局|县水务局"),
     ),
     "10": (
-        ("农田水利", "Irrigation", 72, ("县水务局", "{gov}")),
+        ("农田水利", "Irrigation", 72, "县水务局|{gov}"),
         ("病虫害", "Crop pests", 24),
-        ("动物疫病", "Animal disease", 24, ("县农业农村局", "县动物疫病预防控制中心")),
-        ("农资质量", "Farm input quality", 48, ("县市场监管局", "县农业农村局")),
+        ("动物疫病", "Animal disease", 24, "县农业农村局|县动物疫病预防控制中心"),
+        ("农资质量", "Farm input quality", 48, "县市场监管局|县农业农村局"),
         ("河蟹养殖", "Crab farming"),
         ("稻田管理", "Paddy field management"),
         ("农机服务", "Farm machinery"),
-        ("村务公开", "Village affairs transparency", 72, ("{gov}", "县纪委监委")),
+        ("村务公开", "Village affairs transparency", 72, "{gov}|县纪委监委"),
     ),
     "11": (
         ("就业服务", "Employment service", 48),
         ("住房保障", "Housing support", 72),
         ("物业服务", "Property services"),
         ("证照办理", "Licences and certificates", 48),
-        ("户籍办理", "Household registration", 48, ("县公安局{stem}派出所",)),
-        ("公共交通", "Public transport", 48, ("县交通运输局",)),
-        ("养老服务", "Elderly care", 48, ("县民政局", "{town}便民服务中心")),
+        ("户籍办理", "Household registration", 48, "县公安局{stem}派出所"),
+        ("公共交通", "Public transport", 48, "县交通运输局"),
+        ("养老服务", "Elderly care", 48, "县民政局|{town}便民服务中心"),
         ("便民设施", "Convenience facilities", 48),
     ),
     "12": (
         ("低保救助", "Minimum living allowance"),
         ("医保参保", "Medical insurance"),
         ("养老保险", "Pension insurance"),
-        ("残疾人帮扶", "Disability support", 48, ("县残联", "县民政局")),
+        ("残疾人帮扶", "Disability support", 48, "县残联|县民政局"),
         ("困难群众救助", "Hardship relief", 24),
         ("退役军人服务", "Veterans' services"),
     ),
@@ -378,8 +285,8 @@ _MINORS: dict[str, tuple[_MinorSpec, ...]] = {
         ("群体性诉求", "Collective appeal", 48),
         ("越级上访苗头", "Signs of escalated petition", 24),
         ("历史遗留问题", "Legacy issue", 168),
-        ("涉法涉诉", "Law-related appeal", 168, ("县司法局", "县信访局")),
-        ("征地拆迁", "Land requisition and demolition", 168, ("县自然资源局", "{gov}")),
+        ("涉法涉诉", "Law-related appeal", 168, "县司法局|县信访局"),
+        ("征地拆迁", "Land requisition and demolition", 168, "县自然资源局|{gov}"),
     ),
     "17": (
         ("咨询建议", "Enquiry and suggestion"),
@@ -392,62 +299,16 @@ _MINORS: dict[str, tuple[_MinorSpec, ...]] = {
 
 _SOURCE_P = np.array([0.40, 0.35, 0.145, 0.06, 0.04, 0.005])
 # Reports per hour of day: residents and the hotline, and grid workers on patrol.
-_HOURS_RESIDENT = np.array(
-    [
-        0.3,
-        0.2,
-        0.15,
-        0.15,
-        0.2,
-        0.4,
-        1.0,
-        2.5,
-        4.5,
-        6.0,
-        6.5,
-        5.5,
-        3.5,
-        3.5,
-        5.0,
-        5.8,
-        5.5,
-        4.5,
-        3.0,
-        2.5,
-        2.0,
-        1.5,
-        1.0,
-        0.6,
-    ]
-)
-_HOURS_PATROL = np.array(
-    [
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0.2,
-        1.5,
-        5.0,
-        7.0,
-        7.0,
-        5.5,
-        2.5,
-        3.0,
-        6.0,
-        7.0,
-        6.0,
-        4.0,
-        1.5,
-        0.5,
-        0.2,
-        0,
-        0,
-        0,
-    ]
-)
+# fmt: off
+_HOURS_RESIDENT = np.array([
+    0.3, 0.2, 0.15, 0.15, 0.2, 0.4, 1.0, 2.5, 4.5, 6.0, 6.5, 5.5,
+    3.5, 3.5, 5.0, 5.8, 5.5, 4.5, 3.0, 2.5, 2.0, 1.5, 1.0, 0.6,
+])
+_HOURS_PATROL = np.array([
+    0, 0, 0, 0, 0, 0, 0.2, 1.5, 5.0, 7.0, 7.0, 5.5,
+    2.5, 3.0, 6.0, 7.0, 6.0, 4.0, 1.5, 0.5, 0.2, 0, 0, 0,
+])
+# fmt: on
 _WEEKDAY_FACTOR = np.array([1.06, 1.05, 1.03, 1.02, 1.00, 0.74, 0.64])  # Monday first
 
 _STREAMS = ("outline", "seeds", "areas", "names", "categories", "cases", "points", "party")
@@ -497,7 +358,7 @@ def _phones(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _kmeans(rng: np.random.Generator, pts: np.ndarray, k: int, iters: int = 20) -> np.ndarray:
-    """Labels 0..k'-1 (k' <= k, no empty cluster) of a plain k-means with k-means++ seeding."""
+    """Labels 0..k-1 (every cluster non-empty) of a plain k-means with k-means++ seeding."""
     n = len(pts)
     k = max(1, min(k, n))
     centers = np.empty((k, 2))
@@ -509,6 +370,7 @@ def _kmeans(rng: np.random.Generator, pts: np.ndarray, k: int, iters: int = 20) 
         centers[j] = pts[idx]
         d2 = np.minimum(d2, ((pts - centers[j]) ** 2).sum(axis=1))
     labels = np.zeros(n, dtype=np.int64)
+    dist = np.zeros((n, k))
     for _ in range(iters):
         dist = ((pts[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
         labels = dist.argmin(axis=1)
@@ -516,7 +378,12 @@ def _kmeans(rng: np.random.Generator, pts: np.ndarray, k: int, iters: int = 20) 
         sums = np.stack([np.bincount(labels, pts[:, i], minlength=k) for i in range(2)], axis=1)
         nonempty = counts > 0
         centers[nonempty] = sums[nonempty] / counts[nonempty, None]
-    return np.unique(labels, return_inverse=True)[1].astype(np.int64)
+    # An empty cluster takes the point farthest from its centre (in a cluster of 2+).
+    for j in np.flatnonzero(np.bincount(labels, minlength=k) == 0):
+        own = dist[np.arange(n), labels]
+        own[np.bincount(labels, minlength=k)[labels] < 2] = -1.0
+        labels[np.argmax(own)] = j
+    return labels
 
 
 def _name_pool(rng: np.random.Generator, candidates: Sequence[str], n: int) -> list[str]:
@@ -907,7 +774,7 @@ def _build_categories(seed: int) -> _Categories:
             names.append(spec[0])
             majors.append(m)
             slas.append(msla)
-            units.append(spec[3] if len(spec) > 3 else templates)
+            units.append(tuple(str(spec[3] if len(spec) > 3 else templates).split("|")))
             w_urban.append(weight * wu * share[j])
             w_rural.append(weight * wr * share[j])
     frame = pd.DataFrame(rows, columns=["code", "name", "name_en", "parent_code", "sla_hours"])
@@ -1013,8 +880,7 @@ def _build_cases(
         * (1.0 + 0.12 * np.sin(2.0 * np.pi * (doy - 105) / 365.25))
         * (1.0 + 0.03 * (day - n_days / 2) / 365.25)
     )
-    lam *= spec.cases_total / lam.sum()
-    counts = rng.poisson(lam)
+    counts = rng.multinomial(spec.cases_total, lam / lam.sum())
     n = int(counts.sum())
     cday = np.repeat(day, counts)
 
@@ -1223,7 +1089,7 @@ def _build_party(seed: int, spec: _Spec, as_of: dt.date, areas: _Areas) -> dict[
     n_mobile = rng.binomial(n_last, mob_share)
 
     n_months = 12 * spec.years
-    last_month = _add_months((as_of - dt.timedelta(days=1)).replace(day=1), 0)
+    last_month = (as_of - dt.timedelta(days=1)).replace(day=1)  # holds as_of - 1 s
     months = [_add_months(last_month, m - n_months + 1) for m in range(n_months)]
     tau = np.linspace(0.0, 1.0, n_months)[None, :]
     c = cap[:, None]
@@ -1232,10 +1098,11 @@ def _build_party(seed: int, spec: _Spec, as_of: dt.date, areas: _Areas) -> dict[
         walk = np.cumsum(rng.normal(0.0, noise, (nb, n_months)), axis=1) / np.sqrt(n_months)
         return mu + slope * c + (g0 + g1 * c) * 2.0 * tau + walk + rng.normal(0, 0.1, (nb, 1))
 
-    joins = rng.integers(0, n_months + 6, (nb, 3))  # join month; >= n_months: none
+    # Up to three members join during the period (month index; 0 = present throughout).
+    joins = rng.integers(0, n_months + 6, (nb, 3))
+    joins[joins >= n_months] = 0
     members = n_last[:, None] - (joins[:, None, :] > np.arange(n_months)[None, :, None]).sum(2)
     members = np.maximum(members, n_mobile[:, None] + 1)
-    members[:, -1] = n_last
     reg = np.round(members * _expit(level(0.9, 0.8, 0.35, 0.6, 0.3))).astype(np.int64)
     reg = np.clip(reg, 0, members)
     act = np.round(members * _expit(level(-0.1, 0.9, 0.3, 0.7, 0.3))).astype(np.int64)
@@ -1395,18 +1262,23 @@ def build_demo(
 
 _CHUNK_ROWS = 100_000
 #: Tables with at least this many rows are loaded with their secondary indexes (and foreign
-#: keys on PostgreSQL) dropped and restored afterwards, inside the same transaction (both SQLite and PostgreSQL have
-#: transactional DDL, so a failed load leaves the schema as it was).
-_BULK_ROWS = 50_000
+#: keys on PostgreSQL) dropped and restored afterwards, inside the same transaction (both
+#: SQLite and PostgreSQL have transactional DDL, so a failed load leaves the schema as it was).
+_BULK_ROWS = 20_000
 
 
 @functools.cache
 def _time_of_day_text() -> np.ndarray:
     """ " HH:MM:SS.000000" for every second of the day."""
-    return np.array(
-        [f" {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.000000" for s in range(86_400)],
-        dtype=object,
-    )
+    sec = np.arange(86_400)
+
+    def two(x: np.ndarray) -> np.ndarray:
+        return np.strings.zfill(x.astype(str), 2)
+
+    text = np.strings.add(" ", two(sec // 3600))
+    text = np.strings.add(np.strings.add(text, ":"), two(sec // 60 % 60))
+    text = np.strings.add(np.strings.add(text, ":"), two(sec % 60))
+    return np.strings.add(text, ".000000").astype(object)
 
 
 def _datetime_text(stamps: np.ndarray, null: np.ndarray) -> np.ndarray:
@@ -1491,7 +1363,8 @@ def write_demo(engine: sa.Engine, frames: dict[str, pd.DataFrame]) -> None:
     Tables are loaded in foreign-key order: executemany on the raw DBAPI connection on
     SQLite, ``COPY ... FROM STDIN`` on PostgreSQL (psycopg 3), batched inserts elsewhere.
     Large tables are loaded with their secondary indexes (and, on PostgreSQL, foreign keys)
-    dropped and restored afterwards in the same transaction. NaN/NaT/NA become NULL; numpy scalars become Python values.
+    dropped and restored afterwards in the same transaction. NaN/NaT/NA become NULL; numpy
+    scalars become Python values.
 
     Parameters
     ----------

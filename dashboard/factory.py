@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import dash
 from dash import Dash
+from flask import request
 
 from dashboard import db, migrate
+from dashboard.auth import init_auth
 from dashboard.cache import cache
 from dashboard.i18n import t
 from dashboard.settings import Settings
@@ -54,7 +57,21 @@ def create_app(settings: Settings | None = None) -> Dash:
     server.config["COUNTYDASH_SETTINGS"] = settings
     server.config["SECRET_KEY"] = settings.secret_key
     cache.init_app(server, config=settings.cache_config())
+    init_auth(server, engine, settings.session_minutes, settings.secure_cookie,
+              functools.partial(_login_page, engine, settings))
     app.layout = shell.layout
     app.validation_layout = dash.html.Div([shell.layout(), overview.page()])
     register_all(app)
     return app
+
+
+def _login_page(engine: object, settings: Settings, *, error: str | None,
+                next_path: str) -> str:
+    """The login page in the language the URL asks for; demo accounts only on demo data."""
+    from dashboard.i18n import normalise_lang
+    from dashboard.setup import DEMO_ACCOUNTS
+    from layouts.login import render_login
+
+    lang = normalise_lang(request.args.get("lang") or settings.default_lang)
+    demo = db.meta(engine).get("synthetic") == "1"  # type: ignore[arg-type]
+    return render_login(lang, error, next_path, list(DEMO_ACCOUNTS) if demo else [])

@@ -40,14 +40,41 @@ def init_database(engine: Engine, *, demo: bool = False, seed: int = 7,
 
     frames = build_demo(seed=seed, as_of=as_of, scale=scale)  # type: ignore[arg-type]
     write_demo(engine, frames)
+    create_demo_users(engine)
+
+
+#: One demo account per role (demo data only; README lists them): user, password, role.
+DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
+    ("county", "county-demo", "county"),
+    ("town", "town-demo", "town"),
+    ("village", "village-demo", "village"),
+    ("analyst", "analyst-demo", "analyst"),
+)
+
+
+def create_demo_users(engine: Engine) -> None:
+    """The demo accounts: the town user sees the first town, the village user its first
+    village; only the county user may see personal fields."""
+    from dashboard.auth import hash_password
+    from queries.users import fetch_user, insert_user
+
+    with engine.connect() as conn:
+        town = conn.execute(select(schema.areas.c.code).where(schema.areas.c.level == "town")
+                            .order_by(schema.areas.c.code).limit(1)).scalar()
+        village = conn.execute(select(schema.areas.c.code)
+                               .where(schema.areas.c.parent_code == town)
+                               .order_by(schema.areas.c.code).limit(1)).scalar()
+    areas = {"town": town, "village": village}
+    for username, password, role in DEMO_ACCOUNTS:
+        if fetch_user(engine, username) is None:
+            insert_user(engine, username=username, password_hash=hash_password(password),
+                        role=role, area_code=areas.get(role), pii=role == "county")
 
 
 def clear(engine: Engine) -> None:
     """Delete every row of the shared tables (children first)."""
     with engine.begin() as conn:
         for table in reversed(schema.metadata.sorted_tables):
-            if table.name == "alembic_version":
-                continue
             conn.execute(delete(table))
 
 

@@ -60,8 +60,11 @@ def layout() -> html.Div:
 
 
 def navbar(lang: str, county_name: str, demo: bool, pathname: str, lang_href: str,
-           query: str) -> list[object]:
-    """Brand, page links (keeping the view's query), demo badge and language switch."""
+           query: str, user: tuple[str, str] | None = None) -> list[object]:
+    """Brand, page links (keeping the view's query), demo badge, user and language switch.
+
+    ``user`` is (username, role).
+    """
     links = [
         dcc.Link(
             t(key, lang),
@@ -74,6 +77,11 @@ def navbar(lang: str, county_name: str, demo: bool, pathname: str, lang_href: st
     if demo:
         right.append(html.Span(t("demo.badge", lang), className="demo-badge",
                                title=t("demo.note", lang)))
+    if user:
+        right.append(html.Span(className="nav-user", children=[
+            f"{user[0]} · {t('role.' + user[1], lang)}",
+            html.A(t("logout", lang), href="/logout"),
+        ]))
     right.append(html.A(t("lang.switch", lang), href=lang_href, className="lang-switch"))
     return [
         html.Div(className="brand", children=[

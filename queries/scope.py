@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy import ColumnElement, and_, false, select, true
 
 from dashboard.schema import area_paths
 from queries.context import Scope
@@ -23,6 +23,8 @@ def in_scope(column: ColumnElement[Any], scope: Scope) -> ColumnElement[bool]:
     """``column`` (an area code) lies inside one of the scope's subtrees."""
     if scope.roots is None:
         return true()
+    if not scope.roots:
+        return false()
     return column.in_(
         select(area_paths.c.descendant_code).where(
             area_paths.c.ancestor_code.in_(list(scope.roots))

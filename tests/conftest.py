@@ -42,9 +42,11 @@ def demo_frames() -> dict[str, pd.DataFrame]:
 
 def _fill(engine: Engine, frames: dict[str, pd.DataFrame]) -> Engine:
     from dashboard.demo import write_demo
+    from dashboard.setup import create_demo_users
 
     migrate.upgrade(engine)
     write_demo(engine, frames)
+    create_demo_users(engine)
     return engine
 
 

@@ -1,0 +1,69 @@
+"""Users and the audit log: the dashboard's own tables (the only ones it writes)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine, Select, and_, case, func, insert, literal, select, update
+
+from dashboard import db
+from dashboard.schema import audit_log, users
+
+
+def build_user(username: str) -> Select:
+    return select(users).where(users.c.username == username)
+
+
+def fetch_user(engine: Engine, username: str) -> dict[str, object] | None:
+    """The user row (password hash included) or None."""
+    frame = db.read_frame(engine, build_user(username))
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def fetch_users(engine: Engine) -> pd.DataFrame:
+    """Every user without password hashes."""
+    cols = [c for c in users.c if c.name != "password_hash"]
+    return db.read_frame(engine, select(*cols).order_by(users.c.username))
+
+
+def insert_user(engine: Engine, *, username: str, password_hash: str, role: str,
+                area_code: str | None, pii: bool) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(users).values(
+            username=username, password_hash=password_hash, role=role, area_code=area_code,
+            can_view_pii=pii, disabled=False, created_at=datetime.now().replace(microsecond=0)))
+
+
+def set_disabled(engine: Engine, username: str, disabled: bool = True) -> int:
+    with engine.begin() as conn:
+        return conn.execute(update(users).where(users.c.username == username)
+                            .values(disabled=disabled)).rowcount
+
+
+def write_audit(engine: Engine, action: str, username: str | None, ip: str | None,
+                detail: dict[str, object] | None = None) -> None:
+    """Append one audit record (login, failed login, export, personal-data view, kiosk use)."""
+    with engine.begin() as conn:
+        conn.execute(insert(audit_log).values(
+            at=datetime.now().replace(microsecond=0), username=username, action=action,
+            ip=ip, detail=json.dumps(detail or {}, ensure_ascii=False)))
+
+
+def count_failed_logins(engine: Engine, username: str, ip: str | None, minutes: int
+                        ) -> tuple[int, int]:
+    """Failed logins in the last ``minutes``: (for this username, from this address)."""
+    since = datetime.now() - timedelta(minutes=minutes)
+    failed = and_(audit_log.c.action == "login_failed", audit_log.c.at >= since)
+    by_user = func.sum(case((audit_log.c.username == username, 1), else_=0))
+    by_ip = func.sum(case((audit_log.c.ip == ip, 1), else_=0)) if ip else literal(0)
+    stmt = select(func.coalesce(by_user, 0), func.coalesce(by_ip, 0)).where(failed)
+    with engine.connect() as conn:
+        row = conn.execute(stmt).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def fetch_audit(engine: Engine, limit: int = 500) -> pd.DataFrame:
+    """The latest audit records, newest first."""
+    return db.read_frame(engine, select(audit_log).order_by(audit_log.c.id.desc()).limit(limit))
