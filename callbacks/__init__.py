@@ -7,7 +7,7 @@ from dash import Dash
 
 def register_all(app: Dash) -> None:
     """Bind every callback of the app (called once per app by the factory)."""
-    from callbacks import map, overview, shell
+    from callbacks import audit, map, overview, shell
 
-    for module in (shell, overview, map):
+    for module in (shell, overview, map, audit):
         module.register(app)

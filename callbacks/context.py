@@ -52,3 +52,14 @@ def checked_view(data: dict[str, object] | None, qctx: QueryContext | None = Non
     if fetch_area(qctx or query_context(), view.area) is None:
         raise PreventUpdate
     return view
+
+
+def audit_pii_view(qctx: QueryContext, what: str, code: str) -> None:
+    """Record that the caller saw personal fields unmasked (who, what, where, from where)."""
+    from flask import request
+
+    from queries.users import write_audit
+
+    user = current_user()
+    write_audit(qctx.engine, "pii_view", user.username if user else None, request.remote_addr,
+                {"what": what, "area": code})

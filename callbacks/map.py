@@ -7,7 +7,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
 
-from callbacks.context import checked_view, query_context, settings
+from callbacks.context import audit_pii_view, checked_view, query_context, settings
 from dashboard import ids
 from dashboard.i18n import t
 from dashboard.metrics import map_metric
@@ -68,6 +68,8 @@ def update_map(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, A
     if selected:
         info, latest = fetch_grid_card(qctx, selected)
         card = map_layout.grid_card(info, latest, view.lang) if info else None
+        if info and qctx.scope.pii:
+            audit_pii_view(qctx, "grid_card", selected)
     if not layer.codes:
         hint = t("map.no_geometry", view.lang)
     elif selected or frame_is_bottom(qctx, codes):

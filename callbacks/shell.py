@@ -14,10 +14,10 @@ from dashboard import db, ids
 from dashboard.auth import current_user
 from dashboard.i18n import t
 from dashboard.view import View, parse_query, to_query
-from layouts import overview, shell
+from layouts import audit, overview, shell
 from queries.areas import fetch_area, fetch_lineage, fetch_roots
 
-PAGES = {"/": overview.page}
+PAGES = {"/": overview.page, "/audit": audit.page}
 PLANNED = {"/cases", "/coverage", "/warnings", "/screen"}
 
 

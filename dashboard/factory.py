@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     database must have been created with ``countydash init`` (this never writes to it).
     """
     from callbacks import register_all
-    from layouts import overview, shell
+    from layouts import audit, overview, shell
 
     settings = settings or Settings.from_env()
     engine = db.get_engine(settings.database_url)
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     init_auth(server, engine, settings.session_minutes, settings.secure_cookie,
               functools.partial(_login_page, engine, settings))
     app.layout = shell.layout
-    app.validation_layout = dash.html.Div([shell.layout(), overview.page()])
+    app.validation_layout = dash.html.Div([shell.layout(), overview.page(), audit.page()])
     register_all(app)
     return app
 

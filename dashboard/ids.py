@@ -44,3 +44,7 @@ def all_static_ids() -> set[str]:
         out.update(v for k, v in vars(cls).items() if k.isupper() and isinstance(v, str))
     return out
 # Page id classes are appended below, one per page.
+
+
+class Audit:
+    TABLE = "audit-table"

@@ -78,6 +78,10 @@ def navbar(lang: str, county_name: str, demo: bool, pathname: str, lang_href: st
         right.append(html.Span(t("demo.badge", lang), className="demo-badge",
                                title=t("demo.note", lang)))
     if user:
+        if user[1] == "county":
+            links.append(dcc.Link(t("audit.title", lang), href="/audit" + query,
+                                  className="nav-link" + (" active" if pathname == "/audit"
+                                                          else "")))
         right.append(html.Span(className="nav-user", children=[
             f"{user[0]} · {t('role.' + user[1], lang)}",
             html.A(t("logout", lang), href="/logout"),

@@ -172,3 +172,39 @@ def test_crafted_area_values_change_nothing_and_leak_nothing(app: Dash, sqlite_e
         assert status in (200, 204), (key, value, body[:200])
         assert "Traceback" not in body
     assert len(reference.raw(sqlite_engine, "cases")) == before
+
+
+def grid_card_body(app: Dash, username: str, grid: str) -> str:
+    client = client_as(app, username)
+    key = next(k for k in app.callback_map if "map-card.children" in k)
+    [(_, status, body)] = [r for r in call_every_callback(app, client, grid) if r[0] == key]
+    assert status == 200
+    return body
+
+
+def test_personal_fields_masked_without_permission_and_audited_with_it(
+        app: Dash, sqlite_engine: Engine) -> None:
+    users = reference.raw(sqlite_engine, "users").set_index("username")
+    own_town = users.loc["town", "area_code"]
+    areas = reference.raw(sqlite_engine, "areas")
+    grids = areas[(areas["level"] == "grid")
+                  & areas["code"].isin(reference.subtree(sqlite_engine, own_town))]
+    grid = sorted(grids["code"])[0]
+    workers = reference.raw(sqlite_engine, "grid_workers").set_index("grid_code")
+    name, phone = workers.loc[grid, "name"], workers.loc[grid, "phone"]
+    masked = grid_card_body(app, "town", grid)
+    assert name not in masked and phone not in masked
+    assert f"{name[0]}*" in masked and f"{phone[:3]}****{phone[-4:]}" in masked
+    before = (reference.raw(sqlite_engine, "audit_log")["action"] == "pii_view").sum()
+    clear = grid_card_body(app, "county", grid)
+    assert name in clear and phone in clear
+    after = (reference.raw(sqlite_engine, "audit_log")["action"] == "pii_view").sum()
+    assert after == before + 1
+
+
+def test_audit_page_only_for_county_users(app: Dash) -> None:
+    key = next(k for k in app.callback_map if "audit-table" in k)
+    town = [r for r in call_every_callback(app, client_as(app, "town"), "x") if r[0] == key]
+    county = [r for r in call_every_callback(app, client_as(app, "county"), "x") if r[0] == key]
+    assert "login" not in town[0][2] and "仅县级用户" in town[0][2]
+    assert "login" in county[0][2]  # the county user sees login records
