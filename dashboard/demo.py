@@ -1392,7 +1392,15 @@ def write_demo(engine: sa.Engine, frames: dict[str, pd.DataFrame]) -> None:
             cols = [c.name for c in table.columns if c.name in frame.columns]
             if frame.empty or not cols:
                 continue
-            rebuild = _detach(conn, table) if len(frame) >= _BULK_ROWS else []
+            rebuild: list[str] = []
+            if len(frame) >= _BULK_ROWS and dialect.name == "postgresql":
+                try:  # a loader that does not own the table just loads with indexes in place
+                    with conn.begin_nested():
+                        rebuild = _detach(conn, table)
+                except sa.exc.DBAPIError:
+                    rebuild = []
+            elif len(frame) >= _BULK_ROWS:
+                rebuild = _detach(conn, table)
             chunks = _row_chunks(frame, table, cols, dialect)
             if dialect.name == "postgresql":
                 _copy_postgres(conn, table, cols, chunks)

@@ -227,3 +227,17 @@ dataset_meta = Table(
     Column("key", String(40), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+#: Daily snapshot of warning tiers (the dashboard's own table): one row per unit that held a
+#: tier that day, with the reasons as JSON. Written by ``countydash warnings snapshot``.
+warning_snapshots = Table(
+    "warning_snapshots",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("unit_type", String(10), primary_key=True),
+    Column("code", String(40), primary_key=True),
+    Column("tier", String(6), nullable=False),
+    Column("reasons", Text, nullable=False),
+    CheckConstraint("tier IN ('red','yellow','blue')", name="tier"),
+)
+Index(None, warning_snapshots.c.unit_type, warning_snapshots.c.code, warning_snapshots.c.day)

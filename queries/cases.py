@@ -15,6 +15,7 @@ import math
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, or_, select
 
@@ -262,19 +263,20 @@ def grouped_quantiles(ctx: QueryContext, stmt: Select, probs: tuple[float, ...]
         lo = func.cast(pos, type_=Integer)  # floor for non-negative values
         conditions += [ranked.c.rn == lo, ranked.c.rn == lo + 1]
     rows = db.read_frame(ctx.engine, select(ranked).where(or_(*conditions)))
-    result: dict[str, dict[str, float]] = {}
-    for k, grp in rows.groupby("key", sort=True):
-        vals = dict(zip(grp["rn"].astype(int), grp["value"].astype(float), strict=True))
-        n = int(grp["n"].iloc[0])
-        result[k] = {}
-        for i, p in enumerate(probs):
-            pos = p * (n - 1)
-            lo = math.floor(pos)
-            hi_val = vals.get(lo + 1, vals[lo])
-            result[k][f"q{i}"] = vals[lo] + (hi_val - vals[lo]) * (pos - lo)
-    out = pd.DataFrame.from_dict(result, orient="index")
-    out.index.name = "key"
-    return out.reset_index()
+    columns = ["key"] + [f"q{i}" for i in range(len(probs))]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    values = rows.set_index(["key", "rn"])["value"].astype(float)
+    sizes = rows.groupby("key", sort=True)["n"].first().astype(int)
+    out = pd.DataFrame({"key": sizes.index})
+    for i, p in enumerate(probs):
+        pos = p * (sizes.to_numpy() - 1)
+        lo = np.floor(pos).astype(int)
+        v_lo = values.reindex(pd.MultiIndex.from_arrays([sizes.index, lo])).to_numpy()
+        v_hi = values.reindex(pd.MultiIndex.from_arrays([sizes.index, lo + 1])).to_numpy()
+        v_hi = np.where(np.isnan(v_hi), v_lo, v_hi)
+        out[f"q{i}"] = v_lo + (v_hi - v_lo) * (pos - lo)
+    return out
 
 
 def build_children_hours(ctx: QueryContext, area: str, start: date, end: date) -> Select:
