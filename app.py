@@ -1,8 +1,14 @@
 """Entry point: ``python app.py`` serves on 127.0.0.1:8050; ``gunicorn app:server``."""
 
-from dashboard.factory import create_app
+import sys
 
-app = create_app()
+from dashboard.factory import DatabaseNotReady, create_app
+from dashboard.rules import RulesError
+
+try:
+    app = create_app()
+except (RulesError, DatabaseNotReady) as exc:  # a clear message, never a traceback
+    sys.exit(f"countydash: {exc}")
 server = app.server
 
 if __name__ == "__main__":

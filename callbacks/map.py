@@ -6,11 +6,13 @@ from dataclasses import replace
 from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
+from flask import current_app
 
 from callbacks.context import audit_pii_view, checked_view, query_context, settings
 from dashboard import ids
 from dashboard.i18n import t
 from dashboard.metrics import map_metric
+from dashboard.tiers import current_warnings
 from dashboard.view import View, parse_query, to_query
 from geodata.service import parent_layer
 from layouts import map as map_layout
@@ -26,7 +28,20 @@ def map_frame(qctx: Any, parent: str, view: View) -> Any:
     households = frame["households"].astype(float).where(frame["households"] > 0)
     frame["cases_per_1k"] = frame["cases"] / households * 1000
     frame["within_sla_rate"] = (frame["within_sla"] / frame["cases"].where(frame["cases"] > 0))
+    frame["warning_tier"] = tier_ranks(qctx, frame)
     return frame
+
+
+def tier_ranks(qctx: Any, frame: Any) -> Any:
+    """Current tier of each child as 0 red, 1 yellow, 2 blue, 3 none; NaN where the child's
+    level has no rules (not judged)."""
+    if frame.empty:
+        return []
+    level = frame["level"].iloc[0]
+    warnings = current_warnings(qctx, current_app.config["COUNTYDASH_RULES"])
+    judged = warnings[warnings["unit_type"] == level]
+    ranks = dict(zip(judged["code"], judged["rank"].fillna(3), strict=True))
+    return frame["code"].map(ranks).astype(float)
 
 
 def map_target(qctx: Any, code: str) -> tuple[str, str | None]:
@@ -54,7 +69,8 @@ def update_map(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, A
     frame = map_frame(qctx, parent, view)
     new_key = {"parent": parent, "selected": selected, "lang": view.lang}
     if key and {k: key.get(k) for k in new_key} == new_key:
-        patch = map_layout.metric_patch(frame, metric, view.lang, qctx.min_sample)
+        labels = parent_layer(qctx, parent, tuple(fetch_children(qctx, parent)["code"])).labels
+        patch = map_layout.metric_patch(frame, metric, view.lang, qctx.min_sample, labels)
         return patch, {**new_key, "metric": metric.name}, no_update, no_update
     codes = tuple(fetch_children(qctx, parent)["code"])
     layer = parent_layer(qctx, parent, codes)

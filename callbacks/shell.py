@@ -14,11 +14,11 @@ from dashboard import db, ids
 from dashboard.auth import current_user
 from dashboard.i18n import t
 from dashboard.view import View, parse_query, to_query
-from layouts import audit, overview, shell
+from layouts import audit, overview, shell, warnings
 from queries.areas import fetch_area, fetch_lineage, fetch_roots
 
-PAGES = {"/": overview.page, "/audit": audit.page}
-PLANNED = {"/cases", "/coverage", "/warnings", "/screen"}
+PAGES = {"/": overview.page, "/audit": audit.page, "/warnings": warnings.page}
+PLANNED = {"/cases", "/coverage", "/screen"}
 
 
 def on_url_view(search: str | None, _pathname: str | None) -> tuple[dict[str, Any], list]:

@@ -34,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="summarise the database DATABASE_URL points at")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = sub.add_parser("warnings", help="current red/yellow/blue warnings, or a daily snapshot")
+    p.add_argument("action", nargs="?", choices=("list", "snapshot"), default="list")
+    p.add_argument("--json", action="store_true", help="print JSON (list)")
+    p.add_argument("--area", default=None, help="only units inside this area (list)")
+    p.add_argument("--rules", default=None, help="rules TOML (default: the shipped rules)")
+    p.add_argument("--day", type=_date, default=None,
+                   help="snapshot day YYYY-MM-DD (default: the data's as-of day)")
+
     p = sub.add_parser("users", help="manage dashboard users")
     usub = p.add_subparsers(dest="users_command", required=True)
     u = usub.add_parser("add", help="add a user (password read from stdin)")
@@ -126,7 +134,39 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "stats": cmd_stats, "run": cmd_run, "users": cmd_users}
+def cmd_warnings(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard import tiers
+    from dashboard.rules import load_rules
+    from queries.areas import fetch_area, fetch_subtree_codes
+    from queries.context import QueryContext
+
+    rules = load_rules(args.rules or settings.rules_path or None)
+    engine = db.get_engine(settings.database_url)
+    ctx = QueryContext(engine=engine)
+    if args.action == "snapshot":
+        day = args.day or ctx.now.date()
+        held = tiers.snapshot(engine, rules, day)
+        print(f"snapshot {day}: {held} units hold a tier")
+        return 0
+    warnings = tiers.current(ctx, rules)
+    if args.area:
+        if fetch_area(ctx, args.area) is None:
+            raise ValueError(f"unknown area code {args.area!r}")
+        warnings = tiers.within_area(warnings, fetch_subtree_codes(ctx, args.area))
+    records = tiers.to_json_records(warnings)
+    if args.json:
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for r in records:
+            why = "; ".join(f"{x['metric']}={x['value']:.3g} (threshold {x['threshold']:g})"
+                            for x in r["reasons"])
+            print(f"{r['tier']:6} {r['unit_type']:7} {r['code']:16} {r['name']}: {why}")
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "stats": cmd_stats, "run": cmd_run, "users": cmd_users,
+            "warnings": cmd_warnings}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

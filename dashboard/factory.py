@@ -13,6 +13,7 @@ from dashboard import db, migrate
 from dashboard.auth import init_auth
 from dashboard.cache import cache
 from dashboard.i18n import t
+from dashboard.rules import load_rules
 from dashboard.settings import Settings
 
 ASSETS = Path(__file__).parent / "assets"
@@ -29,9 +30,10 @@ def create_app(settings: Settings | None = None) -> Dash:
     database must have been created with ``countydash init`` (this never writes to it).
     """
     from callbacks import register_all
-    from layouts import audit, overview, shell
+    from layouts import audit, overview, shell, warnings
 
     settings = settings or Settings.from_env()
+    rules = load_rules(settings.rules_path or None)  # an invalid file stops startup here
     engine = db.get_engine(settings.database_url)
     if settings.embedded:
         from dashboard.setup import ensure_embedded
@@ -55,12 +57,14 @@ def create_app(settings: Settings | None = None) -> Dash:
     )
     server = app.server
     server.config["COUNTYDASH_SETTINGS"] = settings
+    server.config["COUNTYDASH_RULES"] = rules
     server.config["SECRET_KEY"] = settings.secret_key
     cache.init_app(server, config=settings.cache_config())
     init_auth(server, engine, settings.session_minutes, settings.secure_cookie,
               functools.partial(_login_page, engine, settings))
     app.layout = shell.layout
-    app.validation_layout = dash.html.Div([shell.layout(), overview.page(), audit.page()])
+    app.validation_layout = dash.html.Div([shell.layout(), overview.page(), audit.page(),
+                                           warnings.page()])
     register_all(app)
     return app
 

@@ -48,3 +48,11 @@ def all_static_ids() -> set[str]:
 
 class Audit:
     TABLE = "audit-table"
+
+
+class Warnings:
+    COUNTS = "warnings-counts"
+    UNIT_TYPE = "warnings-unit-type"
+    TABLE = "warnings-table"
+    HEADING = "warnings-heading"
+    NOTE = "warnings-note"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 class Metric:
     name: str
     unit_key: str
-    fmt: str  # int | pct | hours | ratio
+    fmt: str  # int | pct | hours | ratio | tier
     higher_is_worse: bool
     needs_sample: bool
 
@@ -28,6 +28,7 @@ MAP_METRICS: dict[str, Metric] = {
         Metric("overdue_now", "unit.cases", "int", True, False),
         Metric("median_hours", "unit.hours", "hours", True, True),
         Metric("within_sla_rate", "unit.percent", "pct", False, True),
+        Metric("warning_tier", "unit.tier", "tier", True, False),
     )
 }
 DEFAULT_MAP_METRIC = "overdue_now"

@@ -39,6 +39,7 @@ class Settings:
     min_sample: int = 20
     map_tile_url: str = ""
     demo_seed: int = 7
+    rules_path: str = ""
     session_minutes: int = 480
     secure_cookie: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -71,6 +72,7 @@ class Settings:
             min_sample=int(env.get("COUNTYDASH_MIN_SAMPLE", "20")),
             map_tile_url=env.get("COUNTYDASH_TILE_URL", ""),
             demo_seed=int(env.get("COUNTYDASH_DEMO_SEED", "7")),
+            rules_path=env.get("COUNTYDASH_RULES", ""),
             session_minutes=int(env.get("COUNTYDASH_SESSION_MINUTES", "480")),
             secure_cookie=env.get("COUNTYDASH_SECURE_COOKIE", "") in ("1", "true", "yes"),
         )

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 from sqlalchemy import Engine
 
+from dashboard.cache import data_cached
 from dashboard.rules import TIER_RANK, RuleSet, evaluate
 from queries.context import QueryContext
 from queries.unit_figures import fetch_level_figures
@@ -55,11 +56,34 @@ def evaluate_at(ctx: QueryContext, rules: RuleSet, instant: datetime,
         mine = {code: tier for (u, code), tier in held.items() if u == unit_type}
         result = evaluate(rules.for_unit(unit_type), units, mine)
         result.insert(0, "unit_type", unit_type)
+        result["area_code"] = (units["area_code"] if "area_code" in units
+                               else units["code"]).to_numpy()
         frames.append(result)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["unit_type", "code", "name", "tier", "reasons"])
+        columns=["unit_type", "code", "name", "tier", "reasons", "area_code"])
     out["rank"] = out["tier"].map(TIER_RANK)
     return out
+
+
+def within_area(warnings: pd.DataFrame, codes: frozenset[str]) -> pd.DataFrame:
+    """The warnings of units inside an area (branches by their village)."""
+    where = warnings["area_code"] if "area_code" in warnings else warnings["code"]
+    return warnings[where.isin(codes)]
+
+
+def to_json_records(warnings: pd.DataFrame) -> list[dict[str, object]]:
+    """The ``countydash warnings --json`` shape, most severe first."""
+    rows = warnings[warnings["tier"].notna()].sort_values(["rank", "unit_type", "code"])
+    return [{"unit_type": r.unit_type, "code": r.code, "name": r.name, "tier": r.tier,
+             "reasons": [{"rule": x["rule"], "metric": x["metric"], "value": x["value"],
+                          "threshold": x["threshold"]} for x in r.reasons]}
+            for r in rows.itertuples()]
+
+
+@data_cached
+def current_warnings(ctx: QueryContext, rules: RuleSet) -> pd.DataFrame:
+    """Tiers at the data's as-of instant, cached per data version and caller scope."""
+    return current(ctx, rules)
 
 
 def current(ctx: QueryContext, rules: RuleSet) -> pd.DataFrame:

@@ -26,7 +26,8 @@ def audit_table(frame: pd.DataFrame, lang: str) -> object:
             ("ip", "audit.ip"), ("detail", "audit.detail")]
     return dash_table.DataTable(
         data=rows, columns=[{"id": c, "name": t(k, lang)} for c, k in cols],
-        sort_action="native", filter_action="native", page_size=25,
+        sort_action="native", filter_action="native",
+        filter_options={"placeholder_text": t("table.filter", lang)}, page_size=25,
         style_as_list_view=True, style_table={"overflowX": "auto"},
         style_cell={"fontSize": "15px", "padding": "6px 8px", "textAlign": "left",
                     "fontFamily": "inherit"},

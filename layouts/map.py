@@ -82,7 +82,52 @@ def split_values(frame: pd.DataFrame, metric: Metric, min_sample: int
     return frame[~weak], frame[weak]
 
 
+TIER_NAMES = ("red", "yellow", "blue", "none")
+TIER_SCALE = [[0.0, "#c62828"], [1 / 6, "#c62828"], [1 / 6, "#f4c430"], [0.5, "#f4c430"],
+              [0.5, "#2f6fbf"], [5 / 6, "#2f6fbf"], [5 / 6, "#e4e9f0"], [1.0, "#e4e9f0"]]
+
+
+def _tier_traces(frame: pd.DataFrame, metric: Metric, lang: str) -> dict:
+    """Categorical colouring: 0 red, 1 yellow, 2 blue, 3 no warning; NaN = not judged."""
+    ok = frame[frame[metric.name].notna()]
+    weak = frame[frame[metric.name].isna()]
+    z = ok[metric.name].astype(float).to_numpy()
+    words = [t(f"tier.{TIER_NAMES[int(v)]}.long", lang) if v < 3 else t("tier.none", lang)
+             for v in z]
+    return {
+        "ok_locations": ok["code"].tolist(), "ok_z": z.tolist(),
+        "ok_text": [t("map.hover", lang, name=n, label=t("map.metric.warning_tier", lang),
+                      value=w, unit="") for n, w in zip(ok["name"], words, strict=True)],
+        "weak_locations": weak["code"].tolist(),
+        "weak_text": [t("map.hover_weak", lang, name=n, note=t("map.not_judged", lang))
+                      for n in weak["name"]],
+        "colorscale": TIER_SCALE, "zmin": 0.0, "zmax": 3.0, "colorbar_title": "",
+        "tickvals": [0, 1, 2, 3],
+        "ticktext": [t(f"tier.{name}", lang) for name in TIER_NAMES],
+    }
+
+
+def label_texts(labels: Sequence[dict], frame: pd.DataFrame, metric: Metric, lang: str
+                ) -> list[str]:
+    """Area names on the map; with the tier metric the tier word goes with the name, so the
+    tier is never told by colour alone."""
+    if metric.fmt != "tier":
+        return [str(p["name"]) for p in labels]
+    tiers = dict(zip(frame["code"], frame[metric.name], strict=True))
+    out = []
+    for p in labels:
+        rank = tiers.get(p["code"])
+        if rank is None or pd.isna(rank) or int(rank) >= 3:
+            out.append(str(p["name"]))
+        else:
+            out.append(t("map.label_tier", lang, name=p["name"],
+                         tier=t(f"tier.{TIER_NAMES[int(rank)]}", lang)))
+    return out
+
+
 def _traces(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int) -> dict:
+    if metric.fmt == "tier":
+        return _tier_traces(frame, metric, lang)
     ok, weak = split_values(frame, metric, min_sample)
     unit = t(metric.unit_key, lang)
     label = t(f"map.metric.{metric.name}", lang)
@@ -107,6 +152,8 @@ def _traces(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int) -> 
         "zmin": zmin,
         "zmax": zmax,
         "colorbar_title": unit,
+        "tickvals": None,
+        "ticktext": None,
     }
 
 
@@ -145,7 +192,9 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
         colorscale=tr["colorscale"], zmin=tr["zmin"], zmax=tr["zmax"],
         marker={"line": {"color": BORDER, "width": 1.2}, "opacity": 0.92},
         colorbar={"title": {"text": tr["colorbar_title"]}, "thickness": 14, "len": 0.6,
-                  "x": 0.99, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.8)"},
+                  "x": 0.99, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.8)",
+                  "tickvals": tr["tickvals"], "ticktext": tr["ticktext"],
+                  "tickfont": {"size": 14}},
         name="", showlegend=False,
     ))
     fig.add_trace(go.Choroplethmap(
@@ -166,7 +215,7 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
     fig.add_trace(go.Scattermap(
         lon=[p["lon"] for p in labels] if show_labels else [],
         lat=[p["lat"] for p in labels] if show_labels else [],
-        text=[p["name"] for p in labels] if show_labels else [],
+        text=label_texts(labels, frame, metric, lang) if show_labels else [],
         mode="text", textfont={"size": 13, "color": "#1b2430"}, hoverinfo="skip",
         showlegend=False,
     ))
@@ -208,8 +257,9 @@ def feature_outline(geojson: dict, code: str | None
     return lons, lats
 
 
-def metric_patch(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int) -> Patch:
-    """Only what changes with the metric: locations, values, hover text, colours."""
+def metric_patch(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,
+                 labels: Sequence[dict]) -> Patch:
+    """Only what changes with the metric: locations, values, hover text, colours, labels."""
     tr = _traces(frame, metric, lang, min_sample)
     patch = Patch()
     patch["data"][0]["locations"] = tr["ok_locations"]
@@ -219,6 +269,10 @@ def metric_patch(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int
     patch["data"][0]["zmin"] = tr["zmin"]
     patch["data"][0]["zmax"] = tr["zmax"]
     patch["data"][0]["colorbar"]["title"]["text"] = tr["colorbar_title"]
+    patch["data"][0]["colorbar"]["tickvals"] = tr["tickvals"]
+    patch["data"][0]["colorbar"]["ticktext"] = tr["ticktext"]
+    if len(labels) <= 60:
+        patch["data"][3]["text"] = label_texts(labels, frame, metric, lang)
     patch["data"][1]["locations"] = tr["weak_locations"]
     patch["data"][1]["z"] = [0] * len(tr["weak_locations"])
     patch["data"][1]["text"] = tr["weak_text"]

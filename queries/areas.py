@@ -70,3 +70,14 @@ def fetch_children(ctx: QueryContext, code: str) -> pd.DataFrame:
 def fetch_lineage(ctx: QueryContext, code: str) -> pd.DataFrame:
     """The visible path from the caller's root down to ``code``: code, name, level, depth."""
     return db.read_frame(ctx.engine, build_lineage(ctx, code))
+
+
+def build_subtree_codes(ctx: QueryContext, code: str) -> Select:
+    return select(area_paths.c.descendant_code.label("code")).where(
+        area_paths.c.ancestor_code == code, in_scope(area_paths.c.descendant_code, ctx.scope))
+
+
+@data_cached
+def fetch_subtree_codes(ctx: QueryContext, code: str) -> frozenset[str]:
+    """Codes of ``code`` and everything below it that the caller may see."""
+    return frozenset(db.read_frame(ctx.engine, build_subtree_codes(ctx, code))["code"])

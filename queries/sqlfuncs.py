@@ -19,8 +19,11 @@ class hours_between(FunctionElement[float]):  # noqa: N801 - reads like a SQL fu
 @compiles(hours_between, "sqlite")
 def _hours_sqlite(element: hours_between, compiler: Any, **kw: Any) -> str:
     start, end = list(element.clauses)
+    # Whole seconds, exact (julianday() is a double and drifts by ~1e-8 h): the same figures
+    # as PostgreSQL for timestamps stored to the second.
     a, b = compiler.process(start, **kw), compiler.process(end, **kw)
-    return f"((julianday({b}) - julianday({a})) * 24.0)"
+    return (f"((CAST(strftime('%s', {b}) AS INTEGER) - CAST(strftime('%s', {a}) AS INTEGER))"
+            " / 3600.0)")
 
 
 @compiles(hours_between)

@@ -88,6 +88,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "map.metric.overdue_now": ("当前超期", "Overdue now"),
     "map.metric.median_hours": ("中位办结时长", "Median resolution time"),
     "map.metric.within_sla_rate": ("按期办结率", "Resolved within SLA"),
+    "map.metric.warning_tier": ("预警等级", "Warning tier"),
+    "map.not_judged": ("未判定（无适用规则或样本不足）",
+                       "Not judged (no rule applies or too few cases)"),
+    "map.label_tier": ("{name}·{tier}", "{name} · {tier}"),
+    "unit.tier": ("等级", "tier"),
     "map.insufficient": ("样本不足（少于{n}件）", "Insufficient data (fewer than {n} cases)"),
     "map.hover": ("<b>{name}</b><br>{label}：{value} {unit}",
                   "<b>{name}</b><br>{label}: {value} {unit}"),
@@ -126,6 +131,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "table.median": ("中位时长(小时)", "Median (h)"),
     "table.households": ("户数", "Households"),
     "sample.small": ("样本不足", "Too few cases"),
+    "table.filter": ("筛选…", "filter…"),
     "page.not_found": ("页面不存在：{path}", "No such page: {path}"),
     "page.coming": (
         "此页面将在后续版本提供。", "This page arrives in a later release."
