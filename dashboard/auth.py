@@ -23,7 +23,13 @@ from sqlalchemy import Engine
 
 from dashboard.schema import ROLES
 from queries.context import Scope
-from queries.users import count_failed_logins, fetch_user, write_audit
+from queries.users import (
+    count_failed_logins,
+    fetch_kiosk_by_id,
+    fetch_kiosk_token,
+    fetch_user,
+    write_audit,
+)
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MAX_FAILED = 5  # per username
@@ -84,6 +90,29 @@ def current_user() -> User | None:
     return g.get("user")
 
 
+def new_kiosk_token() -> tuple[str, str]:
+    """A fresh kiosk token and the hash stored for it (the token itself is never stored)."""
+    token = secrets.token_urlsafe(24)
+    return token, kiosk_hash(token)
+
+
+def kiosk_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def load_kiosk(engine: Engine, token_id: int) -> User | None:
+    """The read-only, aggregates-only pseudo-user of an active kiosk token."""
+    row = fetch_kiosk_by_id(engine, token_id)
+    if row is None:
+        return None
+    return User(username=f"kiosk:{token_id}", role="kiosk", area_code=str(row["area_code"]),
+                pii=False)
+
+
+#: What a kiosk session may request: the big screen and what it needs, nothing else.
+KIOSK_PATHS = ("/screen", "/_dash-", "/_reload-hash")
+
+
 def _client_ip() -> str | None:
     return request.remote_addr
 
@@ -115,6 +144,25 @@ def init_auth(server: Flask, engine: Engine, session_minutes: int, secure_cookie
     def _guard() -> Response | None:
         path = request.path
         if path.startswith(PUBLIC_PREFIXES):
+            return None
+        token = request.args.get("kiosk")
+        if token and path == "/screen":
+            row = fetch_kiosk_token(engine, kiosk_hash(token))
+            if row is None:
+                return Response("invalid or revoked kiosk link", status=403)
+            session.clear()
+            session["kiosk"] = int(row["id"])  # type: ignore[call-overload]
+            session["seen"] = time.time()
+            write_audit(engine, "kiosk_use", f"kiosk:{row['id']}", _client_ip(),
+                        {"area": row["area_code"]})
+        if "kiosk" in session:
+            kiosk = load_kiosk(engine, int(session["kiosk"]))
+            if kiosk is None:  # revoked since: the screen stops at the next request
+                session.clear()
+                return Response("kiosk link revoked", status=403)
+            if not path.startswith(KIOSK_PATHS) and not path.startswith("/_dash-component"):
+                return Response("kiosk links show the big screen only", status=403)
+            g.user = kiosk
             return None
         username = session.get("user")
         started = session.get("seen", 0)

@@ -42,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--day", type=_date, default=None,
                    help="snapshot day YYYY-MM-DD (default: the data's as-of day)")
 
+    p = sub.add_parser("kiosk-link", help="create, list or revoke big-screen kiosk links")
+    p.add_argument("--area", default=None, help="area code the screen shows")
+    p.add_argument("--label", default=None, help="where the screen hangs")
+    p.add_argument("--base-url", default="http://127.0.0.1:8050")
+    p.add_argument("--revoke", type=int, default=None, metavar="ID", help="revoke link ID")
+    p.add_argument("--list", action="store_true", help="list links (without tokens)")
+
     p = sub.add_parser("users", help="manage dashboard users")
     usub = p.add_subparsers(dest="users_command", required=True)
     u = usub.add_parser("add", help="add a user (password read from stdin)")
@@ -121,7 +128,7 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     if args.role in ("town", "village"):
         if not args.area:
             raise ValueError(f"--area is required for role {args.role}")
-        area = fetch_area.uncached(QueryContext(engine=engine), args.area)  # type: ignore[attr-defined]
+        area = fetch_area(QueryContext(engine=engine), args.area)
         if area is None or area["level"] != args.role:
             raise ValueError(f"--area {args.area!r} is not a {args.role} code")
     password = sys.stdin.readline().rstrip("\n")
@@ -165,8 +172,36 @@ def cmd_warnings(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_kiosk(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.auth import new_kiosk_token
+    from queries.areas import fetch_area
+    from queries.context import QueryContext
+    from queries.users import fetch_kiosk_tokens, insert_kiosk_token, revoke_kiosk_token
+
+    engine = db.get_engine(settings.database_url)
+    if args.list:
+        for r in fetch_kiosk_tokens(engine).itertuples():
+            state = f"revoked {r.revoked_at}" if r.revoked_at is not None else "active"
+            print(f"{r.id}\t{r.area_code}\t{r.label or '-'}\t{state}")
+        return 0
+    if args.revoke is not None:
+        if not revoke_kiosk_token(engine, args.revoke):
+            raise ValueError(f"no active kiosk link with id {args.revoke}")
+        print(f"revoked kiosk link {args.revoke}")
+        return 0
+    if not args.area:
+        raise ValueError("--area CODE is required to create a kiosk link")
+    if fetch_area(QueryContext(engine=engine), args.area) is None:
+        raise ValueError(f"unknown area code {args.area!r}")
+    token, token_hash = new_kiosk_token()
+    token_id = insert_kiosk_token(engine, token_hash, args.area, args.label)
+    link = f"{args.base_url.rstrip('/')}/screen?kiosk={token}"
+    print(f"kiosk link {token_id} for {args.area}: {link}")
+    return 0
+
+
 COMMANDS = {"init": cmd_init, "stats": cmd_stats, "run": cmd_run, "users": cmd_users,
-            "warnings": cmd_warnings}
+            "warnings": cmd_warnings, "kiosk-link": cmd_kiosk}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

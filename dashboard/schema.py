@@ -241,3 +241,16 @@ warning_snapshots = Table(
     CheckConstraint("tier IN ('red','yellow','blue')", name="tier"),
 )
 Index(None, warning_snapshots.c.unit_type, warning_snapshots.c.code, warning_snapshots.c.day)
+
+#: Read-only kiosk links for the big screen: one token (stored hashed) per screen, scoped to
+#: one area, revocable.
+kiosk_tokens = Table(
+    "kiosk_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("area_code", String(40), ForeignKey("areas.code"), nullable=False),
+    Column("label", String(100), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime, nullable=True),
+)

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, Select, and_, case, func, insert, literal, select, update
 
 from dashboard import db
-from dashboard.schema import audit_log, users
+from dashboard.schema import audit_log, kiosk_tokens, users
 
 
 def build_user(username: str) -> Select:
@@ -67,3 +67,37 @@ def count_failed_logins(engine: Engine, username: str, ip: str | None, minutes: 
 def fetch_audit(engine: Engine, limit: int = 500) -> pd.DataFrame:
     """The latest audit records, newest first."""
     return db.read_frame(engine, select(audit_log).order_by(audit_log.c.id.desc()).limit(limit))
+
+
+def insert_kiosk_token(engine: Engine, token_hash: str, area_code: str, label: str | None
+                       ) -> int:
+    with engine.begin() as conn:
+        result = conn.execute(insert(kiosk_tokens).values(
+            token_hash=token_hash, area_code=area_code, label=label,
+            created_at=datetime.now().replace(microsecond=0)))
+        return int(result.inserted_primary_key[0])
+
+
+def fetch_kiosk_token(engine: Engine, token_hash: str) -> dict[str, object] | None:
+    """An active (not revoked) kiosk token by its hash."""
+    frame = db.read_frame(engine, select(kiosk_tokens).where(
+        kiosk_tokens.c.token_hash == token_hash, kiosk_tokens.c.revoked_at.is_(None)))
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def fetch_kiosk_by_id(engine: Engine, token_id: int) -> dict[str, object] | None:
+    frame = db.read_frame(engine, select(kiosk_tokens).where(
+        kiosk_tokens.c.id == token_id, kiosk_tokens.c.revoked_at.is_(None)))
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def revoke_kiosk_token(engine: Engine, token_id: int) -> int:
+    with engine.begin() as conn:
+        return conn.execute(update(kiosk_tokens).where(
+            kiosk_tokens.c.id == token_id, kiosk_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now().replace(microsecond=0))).rowcount
+
+
+def fetch_kiosk_tokens(engine: Engine) -> pd.DataFrame:
+    cols = [c for c in kiosk_tokens.c if c.name != "token_hash"]
+    return db.read_frame(engine, select(*cols).order_by(kiosk_tokens.c.id))
