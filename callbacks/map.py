@@ -8,7 +8,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, no_update
 from flask import current_app
 
-from callbacks.context import audit_pii_view, checked_view, query_context, settings
+from callbacks.context import audit_pii_view, checked_view, query_context
 from dashboard import ids
 from dashboard.i18n import t
 from dashboard.metrics import map_metric
@@ -77,8 +77,7 @@ def update_map(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, A
     frame = frame[frame["code"].isin(layer.codes)]
     fig = map_layout.map_figure(
         layer.geojson, frame, metric, view.lang, qctx.min_sample, layer.outline,
-        layer.labels, layer.bounds, revision=parent, tile_url=settings().map_tile_url,
-        selected=selected,
+        layer.labels, layer.bounds, revision=parent, selected=selected,
     )
     card = None
     if selected:
@@ -117,8 +116,10 @@ def on_map_click(click: dict[str, Any] | None, search: str | None) -> Any:
     """Click on an area -> select it (URL): drill down, or open the card at the bottom."""
     if not click or not click.get("points"):
         return no_update
-    code = click["points"][0].get("location")
-    if not isinstance(code, str) or fetch_area(query_context(), code) is None:
+    # the first clicked point that is an area (labels and outlines carry no location)
+    code = next((p.get("location") for p in click["points"]
+                 if isinstance(p.get("location"), str)), None)
+    if code is None or fetch_area(query_context(), code) is None:
         return no_update
     current = parse_query(search)
     if current.area == code:

@@ -15,9 +15,11 @@ from dashboard.auth import current_user
 from dashboard.i18n import t
 from dashboard.view import View, parse_query, to_query
 from layouts import audit, overview, shell, warnings
+from layouts import coverage as coverage_layout
 from queries.areas import fetch_area, fetch_lineage, fetch_roots
 
 PAGES = {"/": overview.page, "/audit": audit.page, "/warnings": warnings.page}
+PAGES["/coverage"] = coverage_layout.page
 PLANNED = {"/cases", "/coverage", "/screen"}
 
 

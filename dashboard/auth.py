@@ -35,7 +35,8 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MAX_FAILED = 5  # per username
 MAX_FAILED_PER_IP = 20  # an office behind one address has many users
 THROTTLE_MINUTES = 15
-PUBLIC_PREFIXES = ("/login", "/assets/", "/glyphs/", "/_favicon.ico", "/healthz")
+PUBLIC_PREFIXES = ("/login", "/assets/", "/glyphs/", "/map-style/", "/_favicon.ico",
+                   "/healthz")
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:

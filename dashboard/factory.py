@@ -12,6 +12,7 @@ from flask import request
 from dashboard import db, migrate
 from dashboard.auth import init_auth
 from dashboard.cache import cache
+from dashboard.glyphs import register_glyph_route, register_style_route
 from dashboard.i18n import t
 from dashboard.rules import load_rules
 from dashboard.settings import Settings
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     """
     from callbacks import register_all
     from layouts import audit, overview, shell, warnings
+    from layouts import coverage as coverage_layout
 
     settings = settings or Settings.from_env()
     rules = load_rules(settings.rules_path or None)  # an invalid file stops startup here
@@ -60,11 +62,14 @@ def create_app(settings: Settings | None = None) -> Dash:
     server.config["COUNTYDASH_RULES"] = rules
     server.config["SECRET_KEY"] = settings.secret_key
     cache.init_app(server, config=settings.cache_config())
+    register_glyph_route(server)
+    register_style_route(server, settings.map_tile_url)
     init_auth(server, engine, settings.session_minutes, settings.secure_cookie,
               functools.partial(_login_page, engine, settings))
     app.layout = shell.layout
     app.validation_layout = dash.html.Div([shell.layout(), overview.page(), audit.page(),
-                                           warnings.page()])
+                                           warnings.page(), coverage_layout.page(),
+                                           coverage_layout.overview_panel()])
     register_all(app)
     return app
 

@@ -559,6 +559,36 @@ def glyph_blueprint() -> Blueprint:
     return blueprint
 
 
+#: Map styles served by the app, by name: background colour of each.
+STYLE_BACKGROUNDS = {"light": BACKGROUND, "dark": "#0f1d33"}
+
+
+def style_url(name: str = "light") -> str:
+    """The URL of a served map style, for ``layout.map.style``.
+
+    Plotly re-applies a style given as a dict on every figure update (and loses the new
+    layers); a URL string keeps the style stable across drill-downs.
+    """
+    return f"/map-style/{name}.json"
+
+
+def register_style_route(server: Flask, tile_url: str = "") -> None:
+    """Serve ``GET /map-style/<light|dark>.json``: :func:`offline_style` with the intranet
+    tile URL configured for this deployment (if any)."""
+    from flask import abort, jsonify
+
+    def serve(name: str) -> Any:
+        if name not in STYLE_BACKGROUNDS:
+            abort(404)
+        resp = jsonify(offline_style(tile_url, background=STYLE_BACKGROUNDS[name]))
+        resp.headers["Cache-Control"] = "public, max-age=3600"
+        return resp
+
+    if "countydash_map_style" not in server.view_functions:
+        server.add_url_rule("/map-style/<name>.json", endpoint="countydash_map_style",
+                            view_func=serve, methods=["GET"])
+
+
 def register_glyph_route(server: Flask) -> None:
     """Serve the glyph PBFs from ``server`` (idempotent).
 
@@ -577,7 +607,8 @@ def register_glyph_route(server: Flask) -> None:
         server.register_blueprint(blueprint)
 
 
-def offline_style(tile_url: str = "", *, glyphs_url: str = GLYPHS_URL) -> dict[str, Any]:
+def offline_style(tile_url: str = "", *, glyphs_url: str = GLYPHS_URL,
+                  background: str = BACKGROUND) -> dict[str, Any]:
     """A MapLibre style (version 8) that needs nothing but this app.
 
     Parameters
@@ -588,6 +619,8 @@ def offline_style(tile_url: str = "", *, glyphs_url: str = GLYPHS_URL) -> dict[s
     glyphs_url : str
         Glyph URL template; the app's own route by default. Pass a prefixed one when the app
         is served under a path prefix.
+    background : str
+        Background colour (the big screen's dark theme passes its own).
 
     Returns
     -------
@@ -600,7 +633,7 @@ def offline_style(tile_url: str = "", *, glyphs_url: str = GLYPHS_URL) -> dict[s
         "glyphs": glyphs_url,
         "sources": {},
         "layers": [{"id": "background", "type": "background",
-                    "paint": {"background-color": BACKGROUND}}],
+                    "paint": {"background-color": background}}],
     }
     if tile_url:
         style["sources"]["tiles"] = {"type": "raster", "tiles": [tile_url], "tileSize": 256}

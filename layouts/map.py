@@ -1,6 +1,7 @@
 """The grid map: a choropleth of the current area's children on a blank, offline background.
 
-No tiles by default (``white-bg``): the parent's outline and the children's names make the
+No tiles by default (a blank style whose label glyphs the app serves itself, see
+``dashboard.glyphs``): the parent's outline and the children's names make the
 background deliberate. When only the metric changes, :func:`metric_patch` updates colours and
 hover text without resending geometry.
 """
@@ -17,6 +18,7 @@ from dash import Patch, dcc, html
 
 from dashboard import ids
 from dashboard.formats import fmt_hours, fmt_pct
+from dashboard.glyphs import style_url
 from dashboard.i18n import t
 from dashboard.metrics import MAP_METRICS, Metric
 
@@ -177,14 +179,16 @@ def fit_view(bounds: tuple[float, float, float, float] | None, width_px: int = 6
 def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
                min_sample: int, outline: Sequence[Sequence[tuple[float, float]]],
                labels: Sequence[dict], bounds: tuple[float, float, float, float] | None,
-               revision: str, tile_url: str = "", selected: str | None = None) -> go.Figure:
+               revision: str, selected: str | None = None, style: str = "light",
+               background: str = "#f7f9fc", label_colour: str = "#1b2430",
+               label_size: int = 13, size: tuple[int, int] = (600, MAP_HEIGHT)) -> go.Figure:
     """The choropleth of the children in ``frame`` (columns code, name, cases, metric).
 
     Trace 0 holds judgeable areas coloured by the metric, trace 1 the areas with too little
     data in a neutral grey, trace 2 the parent's outline, trace 3 the labels.
     """
     tr = _traces(frame, metric, lang, min_sample)
-    center, zoom = fit_view(bounds)
+    center, zoom = fit_view(bounds, *size)
     fig = go.Figure()
     fig.add_trace(go.Choroplethmap(
         geojson=geojson, featureidkey="id", locations=tr["ok_locations"], z=tr["ok_z"],
@@ -216,21 +220,17 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
         lon=[p["lon"] for p in labels] if show_labels else [],
         lat=[p["lat"] for p in labels] if show_labels else [],
         text=label_texts(labels, frame, metric, lang) if show_labels else [],
-        mode="text", textfont={"size": 13, "color": "#1b2430"}, hoverinfo="skip",
+        mode="text", textfont={"size": label_size, "color": label_colour}, hoverinfo="skip",
         showlegend=False,
     ))
     sel_lon, sel_lat = feature_outline(geojson, selected)
     fig.add_trace(go.Scattermap(lon=sel_lon, lat=sel_lat, mode="lines", hoverinfo="skip",
                                 line={"color": SELECTED, "width": 4}, showlegend=False))
-    style: object = "white-bg"
-    if tile_url:
-        style = {"version": 8, "sources": {"tiles": {"type": "raster", "tiles": [tile_url],
-                                                     "tileSize": 256}},
-                 "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}]}
     fig.update_layout(
-        map={"style": style, "center": center, "zoom": zoom},
+        map={"style": style_url(style), "center": center,
+             "zoom": zoom},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        paper_bgcolor="#f7f9fc",
+        paper_bgcolor=background,
         uirevision=revision,
         clickmode="event",
         hoverlabel={"font": {"size": 15}},

@@ -289,3 +289,43 @@ def build_children_hours(ctx: QueryContext, area: str, start: date, end: date) -
         .where(areas.c.parent_code == area, in_period(start, end), is_resolved(ctx.now),
                within(c.area_code, area, ctx.scope))
     )
+
+
+def build_open_risk(ctx: QueryContext, area: str, hours_ahead: float) -> Select:
+    """Open cases not yet overdue whose deadline falls within ``hours_ahead`` of now."""
+    now = ctx.now
+    return select(func.count().label("at_risk")).where(
+        within(c.area_code, area, ctx.scope), c.reported_at <= now,
+        (c.resolved_at.is_(None)) | (c.resolved_at > now),
+        c.due_at >= now, c.due_at < now + timedelta(hours=hours_ahead))
+
+
+@data_cached
+def fetch_open_risk(ctx: QueryContext, area: str, hours_ahead: float = 24.0) -> int:
+    """How many open cases will breach their SLA within ``hours_ahead`` hours."""
+    return int(db.read_scalar(ctx.engine, build_open_risk(ctx, area, hours_ahead)) or 0)
+
+
+def build_daily_counts(ctx: QueryContext, area: str, start: date, end: date) -> Select:
+    day = func.date(c.reported_at)
+    resolved = is_resolved(ctx.now)
+    return (
+        select(day.label("day"), func.count().label("cases"),
+               func.sum(case((resolved, 1), else_=0)).label("resolved"))
+        .where(within(c.area_code, area, ctx.scope), in_period(start, end))
+        .group_by(day).order_by(day)
+    )
+
+
+@data_cached
+def fetch_daily_counts(ctx: QueryContext, area: str, start: date, end: date) -> pd.DataFrame:
+    """Cases reported per day of the period (every day present, zero-filled): day (date),
+    cases, resolved (by now)."""
+    frame = db.read_frame(ctx.engine, build_daily_counts(ctx, area, start, end))
+    days = pd.date_range(start, end, freq="D").date
+    if frame.empty:
+        return pd.DataFrame({"day": days, "cases": 0, "resolved": 0})
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    out = pd.DataFrame({"day": days}).merge(frame, on="day", how="left")
+    out[["cases", "resolved"]] = out[["cases", "resolved"]].fillna(0).astype(int)
+    return out

@@ -1,0 +1,592 @@
+"""The digital-coverage page: the index per branch, its ranking and the spread between
+branches (Lorenz curve, Gini, top vs bottom fifth), and one branch's members.
+
+Pure: frames in, components and figures out. Frames are those of ``queries.coverage``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dash_table, dcc, html
+from dash.dash_table.Format import Format, Scheme
+from plotly.subplots import make_subplots
+
+from dashboard import ids
+from dashboard.formats import fmt_int, is_missing
+from dashboard.i18n import t
+from dashboard.indicators import INDICATORS, lorenz
+from layouts.components import panel
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
+INK = "#1b2430"
+MUTED = "#4a5566"
+GRID = "#e3e7ee"
+STRONG = "#1f5fa8"   # strong branches: the theme's accent
+WEAK = "#b4541a"     # weak branches: burnt orange, 4.9:1 on white
+GAP_FILL = "rgba(180, 84, 26, 0.13)"
+GINI = "#8a1c12"
+FIRST = "#9aa3b1"
+TOP_N = 10
+#: A Gini change below this is "about stable" (noise between months).
+STABLE_GINI = 0.01
+GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def _graph(id_: str, height: int, class_name: str = "") -> dcc.Graph:
+    return dcc.Graph(id=id_, config=GRAPH_CONFIG, style={"height": f"{height}px"},
+                     className=f"coverage-graph {class_name}".strip(),
+                     figure=empty_figure())
+
+
+def page(lang: str = "zh") -> html.Div:
+    """The coverage page; everything but the frame arrives through callbacks."""
+    return html.Div(className="page coverage", children=[
+        html.H1(id=ids.Coverage.HEADING, className="page-heading"),
+        html.P(id=ids.Coverage.MONTH_NOTE, className="coverage-month-note"),
+        html.Div(id=ids.Coverage.KPIS, className="kpi-row coverage-kpis"),
+        html.Section(className="panel coverage-spread", children=[
+            html.H2(t("coverage.spread.title", lang), className="panel-title"),
+            html.Div(id=ids.Coverage.SPREAD_NOTE, className="spread-note-slot"),
+            html.Div(className="coverage-spread-grid", children=[
+                html.Div([html.H3(t("coverage.trend.title", lang), className="figure-title"),
+                          _graph(ids.Coverage.TREND, 420)]),
+                html.Div([html.H3(t("coverage.lorenz.title", lang), className="figure-title"),
+                          _graph(ids.Coverage.LORENZ, 420)]),
+            ]),
+        ]),
+        html.Section(className="panel coverage-ranking", children=[
+            html.H2(t("coverage.ranking.title", lang), className="panel-title"),
+            html.Div(className="coverage-ranking-grid", children=[
+                _graph(ids.Coverage.WORST, 400, "ranking-worst"),
+                _graph(ids.Coverage.BEST, 400, "ranking-best"),
+            ]),
+            html.P(t("coverage.ranking.click", lang), className="muted-note"),
+        ]),
+        html.Section(className="panel coverage-detail", children=[
+            html.Div(className="coverage-detail-head", children=[
+                html.H2(t("coverage.detail.title", lang), className="panel-title"),
+                html.Label(t("coverage.detail.pick", lang), htmlFor=ids.Coverage.BRANCH,
+                           className="coverage-pick-label"),
+                dcc.Dropdown(id=ids.Coverage.BRANCH, clearable=False,
+                             className="coverage-branch-pick"),
+            ]),
+            html.Div(id=ids.Coverage.DETAIL),
+        ]),
+        panel(t("coverage.table.title", lang), html.Div(id=ids.Coverage.TABLE),
+              class_name="coverage-table-panel"),
+        panel(t("coverage.formula.title", lang), html.Div(id=ids.Coverage.FORMULA),
+              class_name="coverage-formula"),
+    ])
+
+
+def overview_panel(lang: str = "zh") -> html.Section:
+    """The coverage summary for the overview page (filled by a callback)."""
+    return panel(t("coverage.overview.title", lang),
+                 html.Div(id=ids.Coverage.OVERVIEW, className="coverage-overview"),
+                 class_name="coverage-overview-panel")
+
+
+# -- words and numbers -----------------------------------------------------------------------
+
+
+def month_label(month: date, lang: str) -> str:
+    return t("coverage.month", lang, year=month.year, month=month.month)
+
+
+def month_note(month: date | None, end: date, lang: str) -> str:
+    """Which month the page shows and why (the month holding the period's end)."""
+    if month is None:
+        return t("coverage.no_data", lang)
+    key = "coverage.month_note" if month == end.replace(day=1) else "coverage.month_fallback"
+    return t(key, lang, month=month_label(month, lang), end=end.isoformat())
+
+
+def fmt_index(value: float | None) -> str:
+    return "—" if is_missing(value) else f"{float(value):.1f}"  # type: ignore[arg-type]
+
+
+def fmt_gini(value: float | None) -> str:
+    return "—" if is_missing(value) else f"{float(value):.3f}"  # type: ignore[arg-type]
+
+
+def fmt_share(value: float | None) -> str:
+    return "—" if is_missing(value) else f"{float(value) * 100:.1f}"  # type: ignore[arg-type]
+
+
+def indicator_names(keys: Sequence[str], lang: str) -> str:
+    return t("coverage.sep", lang).join(t(f"coverage.ind.{k}", lang) for k in keys)
+
+
+def direction(trend: pd.DataFrame) -> str:
+    """widening, narrowing, stable (by the Gini, first month vs last) or one_month."""
+    valid = trend.dropna(subset=["gini"])
+    if len(valid) < 2:
+        return "one_month"
+    delta = float(valid["gini"].iloc[-1] - valid["gini"].iloc[0])
+    if delta > STABLE_GINI:
+        return "widening"
+    if delta < -STABLE_GINI:
+        return "narrowing"
+    return "stable"
+
+
+def spread_note(trend: pd.DataFrame, lang: str) -> html.Div:
+    """One sentence that says at a glance whether weak branches fall behind."""
+    way = direction(trend)
+    if way == "one_month":
+        return html.Div(t("coverage.spread.one_month", lang), className="spread-note",
+                        **{"data-direction": way})
+    valid = trend.dropna(subset=["gini"])
+    first, last = valid.iloc[0], valid.iloc[-1]
+    mark = {"widening": "▲", "narrowing": "▼", "stable": "■"}[way]
+    text = t(f"coverage.spread.{way}", lang, first=month_label(first["month"], lang),
+             g0=fmt_gini(first["gini"]), g1=fmt_gini(last["gini"]),
+             d0=fmt_index(first["quintile_gap"]), d1=fmt_index(last["quintile_gap"]))
+    return html.Div(className=f"spread-note {way}", **{"data-direction": way}, children=[
+        html.Span(mark, className="spread-mark", **{"aria-hidden": "true"}),
+        html.Span(text),
+    ])
+
+
+def _card(name: str, label: str, value: str, unit: str, raw: float | None, *,
+          note: object = None, tone: str = "", help_text: str | None = None) -> html.Div:
+    shown_raw = "" if is_missing(raw) else repr(float(raw))  # type: ignore[arg-type]
+    return html.Div(className=f"kpi-card {tone}".strip(), title=help_text, children=[
+        html.Div(label, className="kpi-label"),
+        html.Div(className="kpi-figure", children=[
+            html.Span(value, className="kpi-value",
+                      **{"data-coverage-kpi": name, "data-value": shown_raw}),
+            html.Span(unit, className="kpi-unit"),
+        ]),
+        html.Div(note, className="kpi-note") if note else None,
+    ])
+
+
+def _delta(trend: pd.DataFrame, col: str, fmt: Any, lang: str, worse_up: bool = True
+           ) -> html.Span | None:
+    valid = trend.dropna(subset=[col])
+    if len(valid) < 2:
+        return None
+    d = float(valid[col].iloc[-1] - valid[col].iloc[0])
+    arrow = "▲" if d > 0 else ("▼" if d < 0 else "■")
+    worse = (d > 0) == worse_up and d != 0
+    text = t("coverage.since", lang, month=month_label(valid["month"].iloc[0], lang),
+             delta=f"{arrow}{fmt(abs(d))}")
+    return html.Span(text, className="delta worse" if worse else "delta")
+
+
+def _ratio(frame: pd.DataFrame, num: str, den: str) -> float:
+    n = pd.to_numeric(frame[num], errors="coerce").fillna(0).sum()
+    d = pd.to_numeric(frame[den], errors="coerce").fillna(0).sum()
+    return float(n / d) if d else math.nan
+
+
+def kpi_row(frame: pd.DataFrame, trend: pd.DataFrame, lang: str) -> list[object]:
+    """Mean index, Gini and gap (with their change since the first month), branches rated,
+    registration and activity (member-weighted), mobile members active."""
+    last = trend.iloc[-1] if not trend.empty else pd.Series(dtype=object)
+    judged = int((frame["flag"] == "").sum())
+    flagged = len(frame) - judged
+    mob_a = int(pd.to_numeric(frame["mobile_active"]).fillna(0).sum())
+    mob_t = int(pd.to_numeric(frame["mobile_members"]).fillna(0).sum())
+    way = direction(trend) if not trend.empty else "one_month"
+    return [
+        _card("index_mean", t("coverage.kpi.index", lang), fmt_index(last.get("index_mean")),
+              t("coverage.unit.points", lang), last.get("index_mean"),
+              note=_delta(trend, "index_mean", fmt_index, lang, worse_up=False),
+              help_text=t("coverage.kpi.help.index", lang)),
+        _card("gini", t("coverage.kpi.gini", lang), fmt_gini(last.get("gini")), "",
+              last.get("gini"), note=_delta(trend, "gini", fmt_gini, lang),
+              tone="tone-alert" if way == "widening" else "",
+              help_text=t("coverage.kpi.help.gini", lang)),
+        _card("quintile_gap", t("coverage.kpi.gap", lang), fmt_index(last.get("quintile_gap")),
+              t("coverage.unit.points", lang), last.get("quintile_gap"),
+              note=_delta(trend, "quintile_gap", fmt_index, lang),
+              tone="tone-alert" if way == "widening" else "",
+              help_text=t("coverage.kpi.help.gap", lang)),
+        _card("branches", t("coverage.kpi.branches", lang), fmt_int(judged, lang),
+              t("coverage.unit.branches", lang), judged,
+              note=t("coverage.flagged_note", lang, n=flagged) if flagged else None),
+        _card("registered", t("coverage.kpi.registered", lang),
+              fmt_share(_ratio(frame, "registered", "members")), "%",
+              _ratio(frame, "registered", "members")),
+        _card("active", t("coverage.kpi.active", lang),
+              fmt_share(_ratio(frame, "active_30d", "members")), "%",
+              _ratio(frame, "active_30d", "members")),
+        _card("mobile", t("coverage.kpi.mobile", lang),
+              fmt_share(mob_a / mob_t if mob_t else math.nan), "%",
+              mob_a / mob_t if mob_t else math.nan,
+              note=t("coverage.mobile_value", lang, active=mob_a, total=mob_t)),
+    ]
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+
+def _base_layout(fig: go.Figure, height: int) -> go.Figure:
+    fig.update_layout(
+        height=height, margin={"l": 8, "r": 16, "t": 12, "b": 8},
+        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
+        font={"family": FONT, "size": 14, "color": INK},
+        hoverlabel={"font": {"size": 15, "family": FONT}},
+        showlegend=False,
+    )
+    fig.update_xaxes(gridcolor=GRID, zeroline=False, linecolor="#b9c1cc", automargin=True)
+    fig.update_yaxes(gridcolor=GRID, zeroline=False, automargin=True)
+    return fig
+
+
+def empty_figure(message: str = "") -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(
+        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
+        xaxis={"visible": False}, yaxis={"visible": False},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT},
+        annotations=[{"text": message, "showarrow": False, "font": {"size": 16,
+                                                                    "color": MUTED}}]
+        if message else [],
+    )
+    return fig
+
+
+def trend_figure(trend: pd.DataFrame, lang: str, height: int = 420,
+                 compact: bool = False) -> go.Figure:
+    """The spread month by month: the band between the top and the bottom fifth (a band
+    that opens up is the Matthew effect) above, the Gini (from 0) below.
+
+    Parameters
+    ----------
+    trend
+        :func:`queries.coverage.fetch_coverage_trend`: month, index_mean, gini, top_mean,
+        bottom_mean, quintile_gap.
+    compact
+        The band only (the overview panel).
+    """
+    data = trend.dropna(subset=["gini"])
+    if data.empty:
+        return empty_figure(t("coverage.ranking.none", lang))
+    x = [pd.Timestamp(m) for m in data["month"]]
+    rows = 1 if compact else 2
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+                        row_heights=[1.0] if compact else [0.64, 0.36])
+    gap = t("coverage.trend.gap", lang)
+    fig.add_trace(go.Scatter(
+        x=x, y=data["bottom_mean"], mode="lines+markers", name=t("coverage.trend.bottom", lang),
+        line={"color": WEAK, "width": 3}, marker={"size": 5},
+        hovertemplate="%{x|%Y-%m} %{y:.1f}<extra>%{fullData.name}</extra>",
+    ), row=1, col=1)
+    fig.add_trace(go.Scatter(
+        x=x, y=data["top_mean"], mode="lines+markers", name=t("coverage.trend.top", lang),
+        line={"color": STRONG, "width": 3}, marker={"size": 5},
+        fill="tonexty", fillcolor=GAP_FILL,
+        customdata=data["quintile_gap"],
+        hovertemplate=("%{x|%Y-%m} %{y:.1f} (" + gap + " %{customdata:.1f})"
+                       "<extra>%{fullData.name}</extra>"),
+    ), row=1, col=1)
+    fig.add_trace(go.Scatter(
+        x=x, y=data["index_mean"], mode="lines", name=t("coverage.trend.mean", lang),
+        line={"color": MUTED, "width": 1.5, "dash": "dot"},
+        hovertemplate="%{x|%Y-%m} %{y:.1f}<extra>%{fullData.name}</extra>",
+    ), row=1, col=1)
+    first, last = data.iloc[0], data.iloc[-1]
+    # Line names at the right end instead of a legend: read without matching colours.
+    for y, key, colour in ((last["top_mean"], "coverage.trend.top", STRONG),
+                           (last["bottom_mean"], "coverage.trend.bottom", WEAK)):
+        fig.add_annotation(x=x[-1], y=y, text=t(key, lang), xanchor="left", xshift=8,
+                           showarrow=False, font={"color": colour, "size": 14}, row=1, col=1)
+    for xx, row in ((x[0], first), (x[-1], last)):
+        fig.add_annotation(
+            x=xx, y=(row["top_mean"] + row["bottom_mean"]) / 2,
+            text=f"<b>{gap} {fmt_index(row['quintile_gap'])}</b>", showarrow=False,
+            font={"color": WEAK, "size": 15}, bgcolor="rgba(255,255,255,0.85)",
+            xanchor="left" if xx == x[0] else "right", xshift=6 if xx == x[0] else -6,
+            row=1, col=1)
+    fig.update_yaxes(range=[0, 100], title_text=t("coverage.trend.index_axis", lang),
+                     row=1, col=1)
+    if not compact:
+        fig.add_trace(go.Scatter(
+            x=x, y=data["gini"], mode="lines+markers", name=t("coverage.trend.gini", lang),
+            line={"color": GINI, "width": 3}, marker={"size": 5},
+            hovertemplate="%{x|%Y-%m} %{y:.3f}<extra>%{fullData.name}</extra>",
+        ), row=2, col=1)
+        for xx, val, anchor in ((x[0], first["gini"], "left"), (x[-1], last["gini"], "right")):
+            fig.add_annotation(x=xx, y=val, text=f"<b>{fmt_gini(val)}</b>", showarrow=False,
+                               yshift=14, xanchor=anchor, font={"color": GINI, "size": 15},
+                               row=2, col=1)
+        top = float(data["gini"].max())
+        fig.update_yaxes(range=[0, max(top * 1.3, 0.05)], tickformat=".2f",
+                         title_text=t("coverage.trend.gini_axis", lang), row=2, col=1)
+    _base_layout(fig, height)
+    fig.update_layout(margin={"l": 8, "r": 150 if not compact else 130, "t": 10, "b": 8})
+    pad = pd.Timedelta(days=12)
+    fig.update_xaxes(tickformat="%Y-%m", dtick="M3", range=[x[0] - pad, x[-1] + pad])
+    return fig
+
+
+def lorenz_figure(values: Sequence[float] | np.ndarray, first_values: Sequence[float] | None,
+                  month: date, first_month: date | None, lang: str,
+                  height: int = 420) -> go.Figure:
+    """Lorenz curve of the branches' index for ``month`` (shaded against the equality line),
+    with the first month's curve for comparison.
+
+    Parameters
+    ----------
+    values, first_values
+        Index (0-100) per branch for the month shown and for the first month (or None).
+    """
+    from dashboard.indicators import gini
+
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", hoverinfo="skip",
+                             name=t("coverage.lorenz.equal", lang),
+                             line={"color": MUTED, "width": 1.5, "dash": "dash"}))
+    lx, ly = lorenz(values)
+    hover = [t("coverage.lorenz.hover", lang, x=f"{a * 100:.0f}%", y=f"{b * 100:.0f}%")
+             for a, b in zip(lx, ly, strict=True)]
+    fig.add_trace(go.Scatter(
+        x=lx, y=ly, mode="lines", fill="tonexty", fillcolor=GAP_FILL,
+        line={"color": WEAK, "width": 3}, text=hover, hovertemplate="%{text}<extra></extra>",
+        name=t("coverage.lorenz.month", lang, month=month_label(month, lang),
+               gini=fmt_gini(gini(values)))))
+    if first_values is not None and first_month is not None and first_month != month:
+        fx, fy = lorenz(first_values)
+        fig.add_trace(go.Scatter(
+            x=fx, y=fy, mode="lines", hoverinfo="skip",
+            line={"color": FIRST, "width": 2},
+            name=t("coverage.lorenz.month", lang, month=month_label(first_month, lang),
+                   gini=fmt_gini(gini(first_values)))))
+    _base_layout(fig, height)
+    fig.update_layout(
+        showlegend=True,
+        legend={"x": 0.02, "y": 0.98, "xanchor": "left", "yanchor": "top",
+                "bgcolor": "rgba(255,255,255,0.9)", "font": {"size": 13}},
+        margin={"l": 8, "r": 12, "t": 10, "b": 8},
+    )
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text=t("coverage.lorenz.x", lang))
+    fig.update_yaxes(range=[0, 1], tickformat=".0%", title_text=t("coverage.lorenz.y", lang),
+                     scaleanchor="x", scaleratio=1, constrain="domain")
+    return fig
+
+
+def split_ranking(frame: pd.DataFrame, n: int = TOP_N) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The best and the weakest rated branches, at most ``n`` each and never overlapping
+    (with fewer than ``2 n`` branches the better half is "best")."""
+    rated = frame[frame["flag"] == ""].sort_values(["coverage_index", "branch_id"],
+                                                   ascending=[False, True])
+    k_best = min(n, math.ceil(len(rated) / 2))
+    k_worst = min(n, len(rated) - k_best)
+    best = rated.head(k_best)
+    worst = rated.tail(k_worst).iloc[::-1] if k_worst else rated.iloc[0:0]
+    return best, worst
+
+
+def ranking_figure(rows: pd.DataFrame, mean: float, lang: str, *, weak: bool,
+                   height: int = 400) -> go.Figure:
+    """Horizontal bars, strongest (or weakest) first; weak bars name their weakest
+    indicators. ``customdata`` carries the branch id (a click opens the branch)."""
+    n = len(rows)
+    if n == 0:
+        return empty_figure(t("coverage.ranking.none", lang))
+    title = t("coverage.ranking.worst" if weak else "coverage.ranking.best", lang, n=n)
+    values = rows["coverage_index"].astype(float).tolist()
+    if weak:
+        text = [f"{fmt_index(v)}  " + (t("coverage.ranking.drag", lang,
+                                          names=indicator_names(w, lang)) if w else "")
+                for v, w in zip(values, rows["weak"], strict=True)]
+    else:
+        text = [fmt_index(v) for v in values]
+    hover = [t("coverage.ranking.hover", lang, name=nm, village=vl, value=fmt_index(v))
+             for nm, vl, v in zip(rows["name"], rows["village"], values, strict=True)]
+    fig = go.Figure(go.Bar(
+        x=values, y=rows["name"].tolist(), orientation="h", customdata=rows["branch_id"],
+        marker={"color": WEAK if weak else STRONG}, text=text,
+        textposition="outside" if weak else "inside", insidetextanchor="end",
+        textfont={"size": 14, "color": INK if weak else "#ffffff"}, cliponaxis=False,
+        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+    ))
+    if not is_missing(mean):
+        fig.add_vline(x=mean, line={"color": MUTED, "width": 1.5, "dash": "dash"})
+        fig.add_annotation(x=mean, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                           text=t("coverage.ranking.mean", lang, value=fmt_index(mean)),
+                           font={"color": MUTED, "size": 13})
+    _base_layout(fig, height)
+    fig.update_layout(
+        title={"text": f"<b>{title}</b>", "x": 0.0, "xanchor": "left", "y": 0.98,
+               "font": {"size": 16, "color": WEAK if weak else STRONG}},
+        margin={"l": 8, "r": 16, "t": 56, "b": 8}, bargap=0.28,
+    )
+    fig.update_xaxes(range=[0, 100], dtick=20)
+    fig.update_yaxes(autorange="reversed", type="category", tickfont={"size": 14})
+    return fig
+
+
+def branch_table(frame: pd.DataFrame, lang: str) -> object:
+    """Every branch with every indicator (numeric columns sort as numbers)."""
+    if frame.empty:
+        return html.P(t("coverage.ranking.none", lang), className="muted-note")
+    rows = []
+    for r in frame.sort_values(["coverage_index", "branch_id"], na_position="first"
+                               ).to_dict("records"):
+        def num(v: Any, scale: float = 1.0) -> float | None:
+            return None if is_missing(v) or v is pd.NA else round(float(v) * scale, 4)
+
+        mob = "—" if r["mobile_members"] is pd.NA or is_missing(r["mobile_members"]) else \
+            f"{int(r['mobile_active'] if r['mobile_active'] is not pd.NA else 0)}/" \
+            f"{int(r['mobile_members'])}"
+        g5 = r["has_5g"]
+        rows.append({
+            "branch_id": r["branch_id"], "name": r["name"], "village": r["village"],
+            "members": num(r["members"]), "registered": num(r["registered_share"]),
+            "active": num(r["active_share"]), "study": num(r["study_completion"]),
+            "meetings": num(r["meetings_share"]), "broadband": num(r["broadband_share"]),
+            "g5": "—" if g5 is pd.NA else t("coverage.yes" if g5 else "coverage.no", lang),
+            "app": num(r["app_per_100"]), "mobile": mob,
+            "index": num(r["coverage_index"]),
+            "flag": t(f"coverage.flag.{r['flag']}", lang) if r["flag"] else "",
+        })
+    pct = Format(precision=1, scheme=Scheme.percentage)
+    fixed = Format(precision=1, scheme=Scheme.fixed)
+    cols: list[dict[str, object]] = [
+        {"id": "name", "name": t("coverage.col.name", lang)},
+        {"id": "village", "name": t("coverage.col.village", lang)},
+        {"id": "members", "name": t("coverage.col.members", lang), "type": "numeric"},
+        *[{"id": c, "name": t(f"coverage.col.{c}", lang), "type": "numeric", "format": pct}
+          for c in ("registered", "active", "study", "meetings", "broadband")],
+        {"id": "g5", "name": t("coverage.col.g5", lang)},
+        {"id": "app", "name": t("coverage.col.app", lang), "type": "numeric", "format": fixed},
+        {"id": "mobile", "name": t("coverage.col.mobile", lang)},
+        {"id": "index", "name": t("coverage.col.index", lang), "type": "numeric",
+         "format": fixed},
+        {"id": "flag", "name": t("coverage.col.flag", lang)},
+    ]
+    return dash_table.DataTable(
+        data=rows, columns=cols, sort_action="native", filter_action="native",
+        page_size=12, style_as_list_view=True, style_table={"overflowX": "auto"},
+        style_cell={"fontSize": "15px", "padding": "6px 8px", "textAlign": "right",
+                    "fontFamily": "inherit"},
+        style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"}
+                                for c in ("name", "village", "flag")],
+        style_data_conditional=[
+            {"if": {"column_id": "index"}, "fontWeight": "700"},
+            {"if": {"filter_query": '{flag} != ""', "column_id": "flag"},
+             "color": WEAK, "fontWeight": "600"},
+        ],
+        style_header={"fontWeight": "600", "backgroundColor": "#eef2f7",
+                      "whiteSpace": "normal", "height": "auto"},
+    )
+
+
+def branch_options(frame: pd.DataFrame, lang: str) -> list[dict[str, str]]:
+    """Dropdown options, weakest rated branch first, unrated ones last."""
+    order = frame.sort_values(["coverage_index", "branch_id"], na_position="last")
+    return [{"label": f"{r['name']} · {fmt_index(r['coverage_index'])}", "value": r["branch_id"]}
+            for r in order.to_dict("records")]
+
+
+def detail_figure(profile: pd.DataFrame, lang: str, height: int = 300) -> go.Figure:
+    """Members by age band, active in the last 30 days vs not (stacked, counts)."""
+    bands = ["u35", "35_49", "50_64", "65p", "unknown"]
+    present = [b for b in bands if b in set(profile["band"])]
+    if not present:
+        return empty_figure(t("coverage.detail.empty", lang))
+    labels = [t(f"coverage.band.{b}", lang) for b in present]
+    fig = go.Figure()
+    for active, key, colour in ((1, "coverage.detail.active", STRONG),
+                                (0, "coverage.detail.inactive", "#c9a27e")):
+        counts = profile[profile["active"] == active].set_index("band")["members"]
+        y = [int(counts.get(b, 0)) for b in present]
+        fig.add_trace(go.Bar(x=labels, y=y, name=t(key, lang), marker={"color": colour},
+                             text=[str(v) if v else "" for v in y], textposition="inside",
+                             textfont={"size": 14},
+                             hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>"))
+    _base_layout(fig, height)
+    fig.update_layout(barmode="stack", showlegend=True,
+                      legend={"orientation": "h", "x": 0, "y": 1.12, "font": {"size": 14}},
+                      margin={"l": 8, "r": 8, "t": 40, "b": 8})
+    fig.update_yaxes(title_text=t("coverage.detail.count_axis", lang))
+    return fig
+
+
+def branch_detail(row: Mapping[str, Any] | None, profile: pd.DataFrame,
+                  names: pd.DataFrame | None, lang: str) -> list[object]:
+    """One branch: its figures, members by age band and activity, and names only when the
+    caller may see personal data (``names`` is None otherwise)."""
+    if row is None:
+        return [html.P(t("coverage.detail.none", lang), className="muted-note")]
+    total = int(profile["members"].sum()) if not profile.empty else 0
+    summary = t("coverage.detail.summary", lang, members=total,
+                active=int(profile.loc[profile["active"] == 1, "members"].sum()),
+                registered=int(profile["registered"].sum()) if total else 0,
+                mobile=int(profile["mobile"].sum()) if total else 0)
+    figures = [
+        (t("coverage.col.index", lang), fmt_index(row.get("coverage_index"))),
+        *[(t(f"coverage.ind.{k}", lang), fmt_share(row.get(c)) + "%")
+          for k, c in (("registered", "registered_share"), ("active", "active_share"),
+                       ("study", "study_completion"), ("meetings", "meetings_share"),
+                       ("broadband", "broadband_share"))],
+    ]
+    facts = html.Dl(className="branch-facts", children=[
+        x for label, value in figures for x in (html.Dt(label), html.Dd(value))])
+    parts: list[object] = [
+        html.Div(className="branch-head", **{"data-branch": str(row.get("branch_id", ""))},
+                 children=[html.H3(f"{row.get('name', '')} · {row.get('village', '')}",
+                                   className="branch-name"), facts]),
+        html.P(summary, className="branch-summary"),
+        dcc.Graph(figure=detail_figure(profile, lang), config=GRAPH_CONFIG,
+                  style={"height": "300px"}, className="coverage-graph"),
+    ]
+    if names is None:
+        parts.append(html.P(t("coverage.detail.names_hidden", lang), className="muted-note"))
+    elif not names.empty:
+        yes, no = t("coverage.yes", lang), t("coverage.no", lang)
+        data = [{"name": r["name"], "birth": "" if is_missing(r["birth_year"])
+                 else int(r["birth_year"]),
+                 "mobile": yes if r["is_mobile"] else no,
+                 "registered": yes if r["registered"] else no,
+                 "active": yes if r["active"] else no} for r in names.to_dict("records")]
+        parts += [html.H4(t("coverage.detail.names", lang), className="figure-title"),
+                  dash_table.DataTable(
+                      data=data, page_size=10, style_as_list_view=True,
+                      columns=[{"id": c, "name": t(f"coverage.detail.col.{c}", lang)}
+                               for c in ("name", "birth", "mobile", "registered", "active")],
+                      style_cell={"fontSize": "15px", "padding": "5px 8px",
+                                  "textAlign": "left", "fontFamily": "inherit"},
+                      style_header={"fontWeight": "600", "backgroundColor": "#eef2f7"})]
+    return parts
+
+
+def formula(weights: Mapping[str, float], lang: str) -> list[object]:
+    """The published formula with the weights in force."""
+    return [
+        html.P(t("coverage.formula.text", lang)),
+        html.Ul(className="formula-weights", children=[
+            html.Li(t("coverage.formula.weight", lang,
+                      name=t(f"coverage.ind.long.{k}", lang), weight=f"{weights[k]:.2f}"),
+                    **{"data-indicator": k})
+            for k in INDICATORS]),
+        html.P(t("coverage.formula.spread", lang)),
+        html.P(t("coverage.source", lang), className="muted-note"),
+    ]
+
+
+def overview_summary(trend: pd.DataFrame, frame: pd.DataFrame, href: str, lang: str
+                     ) -> list[object]:
+    """The overview's coverage panel: three figures, the sentence, the band, a link."""
+    if trend.empty:
+        return [html.P(t("coverage.no_data", lang), className="muted-note")]
+    cards = kpi_row(frame, trend, lang)[:3]
+    return [
+        html.Div(cards, className="kpi-row coverage-kpis compact"),
+        spread_note(trend, lang),
+        dcc.Graph(figure=trend_figure(trend, lang, height=240, compact=True),
+                  config=GRAPH_CONFIG, style={"height": "240px"}, className="coverage-graph"),
+        dcc.Link(t("coverage.overview.more", lang), href=href, className="coverage-more"),
+    ]

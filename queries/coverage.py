@@ -1,0 +1,426 @@
+"""Digital coverage of party branches: one month per branch, the spread month by month, the
+mean per child area for the map, and one branch's members in aggregate.
+
+Definitions (published on the coverage page; the index itself is
+:func:`dashboard.indicators.coverage_index`, spelled here once more in SQL so that the spread
+of every month is computed by the database):
+
+- the *month* of a view is the month that contains the view's last day; when that month has
+  no figures yet, the latest earlier month with figures is used and the page says so;
+- a share is numerator / denominator of the branch's monthly row, NULL (never a division by
+  zero) when the denominator is 0 or missing; such a branch gets no index and is *flagged*;
+- the *Gini* is ``sum_i (2 i - n - 1) x_(i) / (n sum x)`` over the branches with an index,
+  ranked weakest first (population form); the *quintile gap* is the mean index of the top
+  ``max(1, n // 5)`` branches minus that of the bottom ``max(1, n // 5)``.
+
+Branches hang on villages (``party_branches.area_code``); every statement is narrowed with
+``within(party_branches.area_code, area, scope)``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    union,
+)
+
+from dashboard import db
+from dashboard.cache import data_cached
+from dashboard.indicators import INDICATORS, Weights, as_key, weakest
+from dashboard.schema import area_paths, areas, grid_party_groups, party_members
+from dashboard.schema import coverage_monthly as cov
+from dashboard.schema import party_branches as pb
+from queries.areas import build_children
+from queries.context import QueryContext
+from queries.scope import in_scope, within
+
+#: Age bands of the branch detail: (key, lowest age, highest age) in whole years at the
+#: data's as-of year.
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("u35", 0, 34), ("35_49", 35, 49), ("50_64", 50, 64), ("65p", 65, 200),
+)
+ACTIVE_DAYS = 30
+
+
+def month_start(day: date) -> date:
+    """The first day of the month that contains ``day``."""
+    return day.replace(day=1)
+
+
+def _share(num: Any, den: Any) -> ColumnElement[float]:
+    return cast(num, Float) / func.nullif(den, 0)
+
+
+def share_columns() -> dict[str, ColumnElement[float]]:
+    """The five index shares of a ``coverage_monthly`` row, keyed by indicator."""
+    return {
+        "registered": _share(cov.c.registered, cov.c.members),
+        "active": _share(cov.c.active_30d, cov.c.members),
+        "study": cast(cov.c.study_completion, Float),
+        "meetings": _share(cov.c.meetings_recorded, cov.c.meetings_required),
+        "broadband": _share(cov.c.broadband_households, cov.c.households),
+    }
+
+
+def index_expr(weights: Weights) -> ColumnElement[float]:
+    """``100 * sum(w * share)`` over indicators with a positive weight (bound values).
+
+    NULL when any of those shares is NULL (SQL arithmetic propagates it), as in
+    :func:`dashboard.indicators.coverage_index`.
+    """
+    shares = share_columns()
+    terms = [literal(float(w), Float) * shares[k] for k, w in weights if w > 0]
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return literal(100.0, Float) * total
+
+
+def build_latest_month(ctx: QueryContext, area: str, upto: date) -> Select:
+    """The latest month with figures for a branch of ``area``, no later than ``upto``."""
+    return (
+        select(func.max(cov.c.month))
+        .select_from(cov.join(pb, pb.c.id == cov.c.branch_id))
+        .where(cov.c.month <= upto, within(pb.c.area_code, area, ctx.scope))
+    )
+
+
+@data_cached
+def fetch_coverage_month(ctx: QueryContext, area: str, end: date) -> date | None:
+    """The month shown for a view ending on ``end``: the month containing ``end`` or, when it
+    has no figures yet, the latest earlier month that has; None without any figures."""
+    value = db.read_scalar(ctx.engine, build_latest_month(ctx, area, month_start(end)))
+    return None if value is None else pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
+def build_branch_month(ctx: QueryContext, area: str, month: date, weights: Weights) -> Select:
+    """Every branch of ``area`` with its figures for ``month`` (NULLs without a row)."""
+    shares = share_columns()
+    village = areas.alias("village")
+    on = and_(cov.c.branch_id == pb.c.id, cov.c.month == month)
+    return (
+        select(
+            pb.c.id.label("branch_id"), pb.c.name, pb.c.kind, pb.c.area_code,
+            village.c.name.label("village"), village.c.parent_code.label("town_code"),
+            (cov.c.branch_id.is_not(None)).label("has_row"),
+            cov.c.members, cov.c.registered, cov.c.active_30d, cov.c.study_completion,
+            cov.c.meetings_required, cov.c.meetings_recorded, cov.c.households,
+            cov.c.broadband_households, cov.c.has_5g, cov.c.app_users, cov.c.mobile_members,
+            cov.c.mobile_active,
+            shares["registered"].label("registered_share"),
+            shares["active"].label("active_share"),
+            shares["meetings"].label("meetings_share"),
+            shares["broadband"].label("broadband_share"),
+            (literal(100.0, Float) * _share(cov.c.app_users, cov.c.households))
+            .label("app_per_100"),
+            _share(cov.c.mobile_active, cov.c.mobile_members).label("mobile_active_share"),
+            index_expr(weights).label("coverage_index"),
+        )
+        .select_from(pb.outerjoin(cov, on).join(village, village.c.code == pb.c.area_code))
+        .where(within(pb.c.area_code, area, ctx.scope))
+        .order_by(pb.c.id)
+    )
+
+
+BRANCH_INTS = ("members", "registered", "active_30d", "meetings_required", "meetings_recorded",
+               "households", "broadband_households", "app_users", "mobile_members",
+               "mobile_active")
+BRANCH_FLOATS = ("study_completion", "registered_share", "active_share", "meetings_share",
+                 "broadband_share", "app_per_100", "mobile_active_share", "coverage_index")
+
+
+def flag_of(row: dict[str, Any], weights: Weights) -> str:
+    """Why a branch has no index: no_data (no row for the month), no_members, incomplete."""
+    if not row["has_row"]:
+        return "no_data"
+    if pd.isna(row["members"]) or int(row["members"]) == 0:
+        return "no_members"
+    if pd.isna(row["coverage_index"]):
+        return "incomplete"
+    return ""
+
+
+@data_cached
+def fetch_branch_coverage(ctx: QueryContext, area: str, month: date,
+                          weights: Weights | None = None) -> pd.DataFrame:
+    """One row per visible branch of ``area`` with its figures for ``month``.
+
+    Parameters
+    ----------
+    ctx, area, month
+        Query context, area code, first day of the month.
+    weights
+        ``(indicator, weight)`` pairs (:func:`dashboard.indicators.as_key`); default: the
+        configured weights.
+
+    Returns
+    -------
+    pandas.DataFrame
+        branch_id, name, kind, area_code (village), village, town_code; the raw counts of
+        ``coverage_monthly`` (nullable integers); shares 0-1 registered_share, active_share,
+        study_completion, meetings_share, broadband_share, mobile_active_share;
+        app_per_100 (app users per 100 households); has_5g (bool or NA); coverage_index
+        (0-100, NaN when flagged); flag ("" or no_data / no_members / incomplete); weak (the
+        indicators that pull the branch down most against the area's median branch).
+    """
+    w = weights or as_key()
+    frame = db.read_frame(ctx.engine, build_branch_month(ctx, area, month, w))
+    frame["has_row"] = frame["has_row"].astype(bool)
+    for col in BRANCH_INTS:
+        frame[col] = pd.to_numeric(frame[col]).astype("Int64")
+    for col in BRANCH_FLOATS:
+        frame[col] = pd.to_numeric(frame[col]).astype(float)
+    frame["has_5g"] = frame["has_5g"].map(lambda v: pd.NA if v is None or pd.isna(v)
+                                          else bool(v)).astype("boolean")
+    frame["flag"] = [flag_of(r, w) for r in frame.to_dict("records")]
+    judged = frame["flag"] == ""
+    weak = weakest(frame[judged], w) if judged.any() else []
+    frame["weak"] = [[] for _ in range(len(frame))]
+    frame.loc[judged, "weak"] = pd.Series(weak, index=frame.index[judged], dtype=object)
+    return frame
+
+
+def _branch_index(ctx: QueryContext, area: str, upto: date, weights: Weights) -> Any:
+    """(month, v) per branch row of ``area`` up to ``upto``; v NULL for a flagged row."""
+    return (
+        select(cov.c.month, index_expr(weights).label("v"))
+        .select_from(cov.join(pb, pb.c.id == cov.c.branch_id))
+        .where(cov.c.month <= upto, within(pb.c.area_code, area, ctx.scope))
+        .subquery()
+    )
+
+
+def build_trend_counts(ctx: QueryContext, area: str, upto: date, weights: Weights) -> Select:
+    """Per month: rows (branches with figures), judged (with an index), mean index."""
+    base = _branch_index(ctx, area, upto, weights)
+    return (
+        select(base.c.month, func.count().label("rows"), func.count(base.c.v).label("judged"),
+               func.avg(base.c.v).label("index_mean"))
+        .group_by(base.c.month).order_by(base.c.month)
+    )
+
+
+def build_trend_spread(ctx: QueryContext, area: str, upto: date, weights: Weights) -> Select:
+    """Per month, over the judged branches ranked weakest first: the Gini numerator
+    ``sum((2 rank - n - 1) v)``, ``n``, ``sum(v)``, and the means of the bottom and top
+    fifths (``max(1, n // 5)`` branches each)."""
+    base = _branch_index(ctx, area, upto, weights)
+    ranked = (
+        select(base.c.month, base.c.v,
+               func.row_number().over(partition_by=base.c.month, order_by=base.c.v).label("rn"),
+               func.count().over(partition_by=base.c.month).label("n"))
+        .where(base.c.v.is_not(None))
+        .subquery()
+    )
+    r = ranked.c
+    k = case((r.n // 5 < 1, 1), else_=r.n // 5)
+    return (
+        select(r.month, func.max(r.n).label("n"), func.sum(r.v).label("total"),
+               func.sum((2 * r.rn - r.n - 1) * r.v).label("gini_num"),
+               func.avg(case((r.rn <= k, r.v), else_=None)).label("bottom_mean"),
+               func.avg(case((r.rn > r.n - k, r.v), else_=None)).label("top_mean"))
+        .group_by(r.month).order_by(r.month)
+    )
+
+
+@data_cached
+def fetch_coverage_trend(ctx: QueryContext, area: str, upto: date,
+                         weights: Weights | None = None) -> pd.DataFrame:
+    """The index and its spread across the branches of ``area``, month by month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month up to ``upto`` (first days, ascending): month (date), rows
+        (branches with figures), judged (with an index), flagged (rows - judged),
+        index_mean (0-100), gini (0-1), bottom_mean, top_mean, quintile_gap (index points;
+        NaN with fewer than two judged branches).
+    """
+    w = weights or as_key()
+    counts = db.read_frame(ctx.engine, build_trend_counts(ctx, area, upto, w))
+    spread = db.read_frame(ctx.engine, build_trend_spread(ctx, area, upto, w))
+    columns = ["month", "rows", "judged", "flagged", "index_mean", "gini", "bottom_mean",
+               "top_mean", "quintile_gap"]
+    if counts.empty:
+        return pd.DataFrame(columns=columns)
+    for f in (counts, spread):
+        f["month"] = [pd.Timestamp(m).date() for m in f["month"]]
+    out = counts.merge(spread, on="month", how="left")
+    out["rows"] = out["rows"].astype(int)
+    out["judged"] = out["judged"].astype(int)
+    out["flagged"] = out["rows"] - out["judged"]
+    for col in ("index_mean", "total", "gini_num", "bottom_mean", "top_mean", "n"):
+        out[col] = pd.to_numeric(out[col]).astype(float)
+    out["gini"] = [
+        math.nan if not (n > 0) else (0.0 if tot == 0 else num / (n * tot))
+        for n, tot, num in zip(out["n"], out["total"], out["gini_num"], strict=True)
+    ]
+    out["quintile_gap"] = (out["top_mean"] - out["bottom_mean"]).where(out["judged"] >= 2)
+    return out[columns].reset_index(drop=True)
+
+
+def build_child_pairs(ctx: QueryContext, area: str) -> Any:
+    """(child code, branch id) for the direct children of ``area``.
+
+    A town or village child holds the branches of the villages below it; a grid child
+    holds the branches of its grid party groups or, without any, its village's branches.
+    """
+    child = areas.alias("child")
+    below = (
+        select(child.c.code, pb.c.id.label("branch_id"))
+        .select_from(child)
+        .join(area_paths, area_paths.c.ancestor_code == child.c.code)
+        .join(pb, pb.c.area_code == area_paths.c.descendant_code)
+        .where(child.c.parent_code == area)
+    )
+    groups = (
+        select(child.c.code, grid_party_groups.c.branch_id)
+        .select_from(child)
+        .join(grid_party_groups, grid_party_groups.c.grid_code == child.c.code)
+        .where(child.c.parent_code == area, child.c.level == "grid")
+    )
+    village = (
+        select(child.c.code, pb.c.id.label("branch_id"))
+        .select_from(child)
+        .join(pb, pb.c.area_code == child.c.parent_code)
+        .where(child.c.parent_code == area, child.c.level == "grid",
+               ~exists(select(grid_party_groups.c.id)
+                       .where(grid_party_groups.c.grid_code == child.c.code)))
+    )
+    return union(below, groups, village).subquery()
+
+
+def build_coverage_by_child(ctx: QueryContext, area: str, month: date, weights: Weights
+                            ) -> Select:
+    """Per direct child of ``area``: mean index of its branches, branches, flagged."""
+    pairs = build_child_pairs(ctx, area)
+    on = and_(cov.c.branch_id == pb.c.id, cov.c.month == month)
+    v = index_expr(weights)
+    return (
+        select(pairs.c.code, func.avg(v).label("coverage_index"),
+               func.count(func.distinct(pb.c.id)).label("branches"),
+               func.coalesce(func.sum(case((v.is_(None), 1), else_=0)), 0).label("flagged"))
+        .select_from(pairs.join(pb, pb.c.id == pairs.c.branch_id).outerjoin(cov, on))
+        .where(within(pb.c.area_code, area, ctx.scope), in_scope(pairs.c.code, ctx.scope))
+        .group_by(pairs.c.code)
+    )
+
+
+@data_cached
+def fetch_coverage_by_child(ctx: QueryContext, area: str, month: date,
+                            weights: Weights | None = None) -> pd.DataFrame:
+    """Mean coverage index per direct child of ``area`` (town, village or grid) for the map.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every visible child: code, coverage_index (mean over its branches with an index,
+        0-100; NaN when none), branches (count), flagged (branches without an index).
+    """
+    w = weights or as_key()
+    kids = db.read_frame(ctx.engine, build_children(ctx, area))[["code"]]
+    figures = db.read_frame(ctx.engine, build_coverage_by_child(ctx, area, month, w))
+    out = kids.merge(figures, on="code", how="left")
+    out["coverage_index"] = pd.to_numeric(out["coverage_index"]).astype(float)
+    out["branches"] = out["branches"].fillna(0).astype(int)
+    out["flagged"] = out["flagged"].fillna(0).astype(int)
+    return out[["code", "coverage_index", "branches", "flagged"]]
+
+
+def _age_band(year: int) -> Any:
+    m = party_members.c
+    age = literal(year) - m.birth_year
+    whens = [(age <= hi, key) for key, _lo, hi in AGE_BANDS]
+    return case((m.birth_year.is_(None), "unknown"), *whens, else_="65p")
+
+
+def build_member_profile(ctx: QueryContext, area: str, branch_id: str) -> Select:
+    """Members of one branch of ``area`` by age band and activity (counts only, no names)."""
+    m = party_members.c
+    now = ctx.now
+    active = and_(m.last_active_at.is_not(None), m.last_active_at > now - timedelta(
+        days=ACTIVE_DAYS), m.last_active_at <= now)
+    rows = (
+        select(_age_band(now.year).label("band"), case((active, 1), else_=0).label("active"),
+               case((m.is_mobile, 1), else_=0).label("mobile"),
+               case((m.registered, 1), else_=0).label("registered"))
+        .select_from(party_members.join(pb, pb.c.id == m.branch_id))
+        .where(m.branch_id == branch_id, within(pb.c.area_code, area, ctx.scope))
+        .subquery()
+    )
+    # Grouped over a subquery: PostgreSQL would not match the bound age expression twice.
+    return (
+        select(rows.c.band, rows.c.active, func.count().label("members"),
+               func.sum(rows.c.mobile).label("mobile"),
+               func.sum(rows.c.registered).label("registered"))
+        .group_by(rows.c.band, rows.c.active)
+        .order_by(rows.c.band, rows.c.active)
+    )
+
+
+@data_cached
+def fetch_member_profile(ctx: QueryContext, area: str, branch_id: str) -> pd.DataFrame:
+    """One branch's members now (at the data's as-of time) by age band and activity.
+
+    Returns
+    -------
+    pandas.DataFrame
+        band (u35, 35_49, 50_64, 65p, unknown), active (1 = active in the last 30 days),
+        members, mobile, registered (counts). Empty for a branch outside ``area`` or scope.
+    """
+    frame = db.read_frame(ctx.engine, build_member_profile(ctx, area, branch_id))
+    for col in ("active", "members", "mobile", "registered"):
+        frame[col] = frame[col].astype(int)
+    return frame
+
+
+def build_member_list(ctx: QueryContext, area: str, branch_id: str) -> Select:
+    m = party_members.c
+    now = ctx.now
+    active = and_(m.last_active_at.is_not(None),
+                  m.last_active_at > now - timedelta(days=ACTIVE_DAYS), m.last_active_at <= now)
+    return (
+        select(m.name, m.birth_year, m.is_mobile, m.registered,
+               case((active, 1), else_=0).label("active"))
+        .select_from(party_members.join(pb, pb.c.id == m.branch_id))
+        .where(m.branch_id == branch_id, within(pb.c.area_code, area, ctx.scope))
+        .order_by(m.id)
+    )
+
+
+@data_cached
+def fetch_member_list(ctx: QueryContext, area: str, branch_id: str) -> pd.DataFrame:
+    """One branch's members with names - only for a scope allowed personal data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        name, birth_year, is_mobile, registered, active; an empty frame with those columns
+        when the caller's scope does not allow personal data (the query is not even run).
+    """
+    columns = ["name", "birth_year", "is_mobile", "registered", "active"]
+    if not ctx.scope.pii or ctx.scope.aggregates_only:
+        return pd.DataFrame(columns=columns)
+    frame = db.read_frame(ctx.engine, build_member_list(ctx, area, branch_id))
+    for col in ("is_mobile", "registered", "active"):
+        frame[col] = frame[col].astype(bool)
+    return frame[columns]
+
+
+__all__ = ["INDICATORS", "fetch_branch_coverage", "fetch_coverage_by_child",
+           "fetch_coverage_month", "fetch_coverage_trend", "fetch_member_list",
+           "fetch_member_profile", "month_start"]
