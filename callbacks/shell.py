@@ -14,13 +14,15 @@ from dashboard import db, ids
 from dashboard.auth import current_user
 from dashboard.i18n import t
 from dashboard.view import View, parse_query, to_query
-from layouts import audit, overview, shell, warnings
+from layouts import audit, overview, screen, shell, warnings
+from layouts import cases as cases_layout
 from layouts import coverage as coverage_layout
 from queries.areas import fetch_area, fetch_lineage, fetch_roots
 
-PAGES = {"/": overview.page, "/audit": audit.page, "/warnings": warnings.page}
-PAGES["/coverage"] = coverage_layout.page
-PLANNED = {"/cases", "/coverage", "/screen"}
+PAGES = {"/": overview.page, "/audit": audit.page, "/warnings": warnings.page,
+         "/screen": screen.page, "/coverage": coverage_layout.page,
+         "/cases": cases_layout.page, "/cases/definitions": cases_layout.definitions_page}
+PLANNED: set[str] = set()
 
 
 def on_url_view(search: str | None, _pathname: str | None) -> tuple[dict[str, Any], list]:
@@ -68,18 +70,23 @@ def update_navbar(data: dict[str, Any], pathname: str | None) -> tuple[list, lis
 
 
 def update_page(pathname: str | None, data: dict[str, Any], key: dict[str, str] | None
-                ) -> tuple[Any, dict[str, str]]:
-    """Path or language changes -> the page's layout (not on every view change)."""
+                ) -> tuple[Any, dict[str, str], str]:
+    """Path or language changes -> the page's layout (not on every view change); the big
+    screen hides the office chrome. A kiosk session gets the big screen only."""
     view = View.from_store(data)
     path = pathname or "/"
     new_key = {"path": path, "lang": view.lang}
     if key == new_key:
-        return no_update, no_update
+        return no_update, no_update, no_update
+    chrome = "app-shell screen-mode" if path == "/screen" else "app-shell"
+    user = current_user()
+    if user is not None and user.role == "kiosk" and path != "/screen":
+        return shell.not_found(view.lang, path), new_key, chrome
     if path in PAGES:
-        return PAGES[path](view.lang), new_key
+        return PAGES[path](view.lang), new_key, chrome
     if path in PLANNED:
-        return shell.coming_soon(view.lang), new_key
-    return shell.not_found(view.lang, path), new_key
+        return shell.coming_soon(view.lang), new_key, chrome
+    return shell.not_found(view.lang, path), new_key, chrome
 
 
 def update_picker(data: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -135,6 +142,7 @@ def register(app: Dash) -> None:
     )(update_navbar)
     app.callback(
         Output(ids.Shell.PAGE, "children"), Output(ids.Shell.PAGE_KEY, "data"),
+        Output(ids.Shell.ROOT, "className"),
         Input(ids.Shell.URL, "pathname"), Input(ids.Shell.VIEW, "data"),
         State(ids.Shell.PAGE_KEY, "data"),
     )(update_page)

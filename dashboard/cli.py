@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--revoke", type=int, default=None, metavar="ID", help="revoke link ID")
     p.add_argument("--list", action="store_true", help="list links (without tokens)")
 
+    p = sub.add_parser("simulate", help="feed new and resolved cases (demo / screen tests)")
+    p.add_argument("--rate", type=float, default=30.0, help="new cases per minute")
+    p.add_argument("--duration", type=float, default=None, help="seconds (default: forever)")
+
     p = sub.add_parser("users", help="manage dashboard users")
     usub = p.add_subparsers(dest="users_command", required=True)
     u = usub.add_parser("add", help="add a user (password read from stdin)")
@@ -200,8 +204,22 @@ def cmd_kiosk(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.simulate import run
+
+    if args.rate <= 0:
+        raise ValueError("--rate must be positive (cases per minute)")
+    engine = db.get_engine(settings.database_url)
+    try:
+        total = run(engine, args.rate, args.duration)
+    except KeyboardInterrupt:
+        return 0
+    print(f"simulated {total} new cases")
+    return 0
+
+
 COMMANDS = {"init": cmd_init, "stats": cmd_stats, "run": cmd_run, "users": cmd_users,
-            "warnings": cmd_warnings, "kiosk-link": cmd_kiosk}
+            "warnings": cmd_warnings, "kiosk-link": cmd_kiosk, "simulate": cmd_simulate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

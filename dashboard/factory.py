@@ -31,7 +31,8 @@ def create_app(settings: Settings | None = None) -> Dash:
     database must have been created with ``countydash init`` (this never writes to it).
     """
     from callbacks import register_all
-    from layouts import audit, overview, shell, warnings
+    from layouts import audit, overview, screen, shell, warnings
+    from layouts import cases as cases_layout
     from layouts import coverage as coverage_layout
 
     settings = settings or Settings.from_env()
@@ -68,8 +69,10 @@ def create_app(settings: Settings | None = None) -> Dash:
               functools.partial(_login_page, engine, settings))
     app.layout = shell.layout
     app.validation_layout = dash.html.Div([shell.layout(), overview.page(), audit.page(),
-                                           warnings.page(), coverage_layout.page(),
-                                           coverage_layout.overview_panel()])
+                                           warnings.page(), screen.page(),
+                                           coverage_layout.page(),
+                                           coverage_layout.overview_panel(),
+                                           cases_layout.page(), cases_layout.definitions_page()])
     register_all(app)
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 class Shell:
+    ROOT = "shell-root"
     URL = "shell-url"
     VIEW = "shell-view"
     NAVBAR = "shell-navbar"
@@ -114,6 +115,8 @@ class Cases:
     RISK = "cases-risk"
     OVERDUE = "cases-overdue"
     OVERDUE_COUNT = "cases-overdue-count"
+    OVERDUE_TABLE = "cases-overdue-table"
+    RISK_TABLE = "cases-risk-table"
     DOWNLOAD_BUTTON = "cases-download-button"
     DOWNLOAD = "cases-download"
     DEFINITIONS = "cases-definitions"

@@ -40,6 +40,8 @@ class Settings:
     map_tile_url: str = ""
     demo_seed: int = 7
     rules_path: str = ""
+    screen_refresh_s: int = 60
+    screen_tour_s: int = 20
     session_minutes: int = 480
     secure_cookie: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -73,6 +75,8 @@ class Settings:
             map_tile_url=env.get("COUNTYDASH_TILE_URL", ""),
             demo_seed=int(env.get("COUNTYDASH_DEMO_SEED", "7")),
             rules_path=env.get("COUNTYDASH_RULES", ""),
+            screen_refresh_s=int(env.get("COUNTYDASH_SCREEN_REFRESH", "60")),
+            screen_tour_s=int(env.get("COUNTYDASH_SCREEN_TOUR", "20")),
             session_minutes=int(env.get("COUNTYDASH_SESSION_MINUTES", "480")),
             secure_cookie=env.get("COUNTYDASH_SECURE_COOKIE", "") in ("1", "true", "yes"),
         )

@@ -181,7 +181,8 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
                labels: Sequence[dict], bounds: tuple[float, float, float, float] | None,
                revision: str, selected: str | None = None, style: str = "light",
                background: str = "#f7f9fc", label_colour: str = "#1b2430",
-               label_size: int = 13, size: tuple[int, int] = (600, MAP_HEIGHT)) -> go.Figure:
+               label_size: int = 13, size: tuple[int, int] = (600, MAP_HEIGHT),
+               show_scale: bool = True) -> go.Figure:
     """The choropleth of the children in ``frame`` (columns code, name, cases, metric).
 
     Trace 0 holds judgeable areas coloured by the metric, trace 1 the areas with too little
@@ -199,7 +200,7 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
                   "x": 0.99, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.8)",
                   "tickvals": tr["tickvals"], "ticktext": tr["ticktext"],
                   "tickfont": {"size": 14}},
-        name="", showlegend=False,
+        name="", showlegend=False, showscale=show_scale,
     ))
     fig.add_trace(go.Choroplethmap(
         geojson=geojson, featureidkey="id", locations=tr["weak_locations"],

@@ -124,6 +124,7 @@ def spread_figure(months: Sequence[str], gini: Sequence[float], lang: str) -> go
                            font={"size": 20, "color": MUTED})
     fig = _dark_layout(fig)
     fig.update_layout(showlegend=False)
+    fig.update_xaxes(tickformat="%Y-%m")
     return fig
 
 

@@ -26,6 +26,7 @@ PRESETS: tuple[str, ...] = ("last7", "last30", "month", "year")
 def layout() -> html.Div:
     """The static shell; callbacks fill it from the URL."""
     return html.Div(
+        id=ids.Shell.ROOT,
         className="app-shell",
         children=[
             dcc.Location(id=ids.Shell.URL, refresh=False),

@@ -50,7 +50,7 @@ from dashboard.privacy import mask_name, mask_phone
 from dashboard.schema import SOURCES, area_paths, areas, case_categories, cases
 from queries.areas import build_children
 from queries.cases import grouped_quantiles, in_period, is_resolved, quantiles
-from queries.context import QueryContext
+from queries.context import QueryContext, Scope
 from queries.scope import within
 from queries.sqlfuncs import hours
 
@@ -610,8 +610,9 @@ def _list_columns() -> tuple[list[Any], FromClause]:
     return cols, frm
 
 
-def _mask(frame: pd.DataFrame, pii: bool) -> pd.DataFrame:
-    if not pii:
+def _mask(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """Personal fields masked unless the scope may see them (never for aggregates only)."""
+    if not scope.pii or scope.aggregates_only:
         for col, mask in (("reporter_name", mask_name), ("reporter_phone", mask_phone)):
             frame[col] = [mask(v) if isinstance(v, str) else None for v in frame[col]]
     return frame
@@ -634,7 +635,7 @@ def fetch_overdue_cases(ctx: QueryContext, area: str, cat: str | None = None,
             .order_by(c.due_at, c.id).limit(LIST_CAP))
     frame = db.read_frame(ctx.engine, stmt)
     frame["overdue_hours"] = frame["overdue_hours"].astype(float)
-    return _mask(frame, ctx.scope.pii)
+    return _mask(frame, ctx.scope)
 
 
 @data_cached
@@ -655,7 +656,7 @@ def fetch_at_risk(ctx: QueryContext, area: str, within_hours: float,
             .order_by(c.due_at, c.id).limit(LIST_CAP))
     frame = db.read_frame(ctx.engine, stmt)
     frame["hours_left"] = frame["hours_left"].astype(float)
-    return _mask(frame, ctx.scope.pii)
+    return _mask(frame, ctx.scope)
 
 
 @data_cached
