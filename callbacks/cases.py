@@ -103,8 +103,10 @@ def update_controls(data: dict[str, Any], search: str | None) -> tuple[Any, ...]
 
 
 def on_filter_change(major: str | None, minor: str | None, src: str | None,
-                     search: str | None) -> Any:
+                     search: str | None, options: list | None) -> Any:
     """Category or source picker -> URL (a minor counts only under its own major)."""
+    if not options:  # the pickers were just inserted, not yet filled from the URL: no choice
+        raise PreventUpdate
     cats = categories(query_context())
     cat = minor if minor and parent_of(cats, minor) == major else major
     new = with_filters(search, cat, src)
@@ -162,7 +164,8 @@ def update_groups(data: dict[str, Any], search: str | None, by: str | None) -> A
 
 
 def update_distributions(data: dict[str, Any], search: str | None) -> tuple[Any, ...]:
-    """View or filters -> histogram, category bars (drilled to the filter), sources, heat map."""
+    """View or filters -> histogram, category bars (drilled to the filter) and their hint,
+    sources, heat map."""
     qctx, view, f = _inputs(data, search)
     args = (view.area, view.start, view.end)
     bins, slas = ca.fetch_histogram(qctx, *args, f.cat, f.src)
@@ -172,9 +175,11 @@ def update_distributions(data: dict[str, Any], search: str | None) -> tuple[Any,
     breakdown = ca.fetch_breakdown(qctx, *args, by, scope_cat, f.src)
     selected = f.cat if f.cat != major else None
     sources = ca.fetch_breakdown(qctx, *args, "source", f.cat, None)
+    note = "cases.category.note_minor" if major else "cases.category.note"
     return (
         layout.histogram_figure(bins, slas, view.lang),
         layout.category_figure(breakdown, category_names(cats, view.lang), selected, view.lang),
+        t(note, view.lang),
         layout.source_figure(sources, view.lang, SOURCES),
         layout.heatmap_figure(ca.fetch_heatmap(qctx, *args, f.cat, f.src), view.lang),
     )
@@ -258,7 +263,7 @@ def register(app: Dash) -> None:
         Output(ids.Shell.URL, "search", allow_duplicate=True),
         Input(ids.Cases.MAJOR, "value"), Input(ids.Cases.MINOR, "value"),
         Input(ids.Cases.SOURCE, "value"), State(ids.Shell.URL, "search"),
-        prevent_initial_call=True,
+        State(ids.Cases.SOURCE, "options"), prevent_initial_call=True,
     )(on_filter_change)
     app.callback(
         Output(ids.Shell.URL, "search", allow_duplicate=True),
@@ -274,6 +279,7 @@ def register(app: Dash) -> None:
                  Input(ids.Cases.STAGE_BY, "value"))(update_groups)
     app.callback(
         Output(ids.Cases.HISTOGRAM, "figure"), Output(ids.Cases.CATEGORY, "figure"),
+        Output(ids.Cases.CATEGORY_NOTE, "children"),
         Output(ids.Cases.SOURCE_MIX, "figure"), Output(ids.Cases.HEATMAP, "figure"),
         view, search,
     )(update_distributions)

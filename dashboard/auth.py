@@ -15,11 +15,12 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from urllib.parse import urlparse
 
 from flask import Flask, Response, g, redirect, request, session
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.schema import ROLES
 from queries.context import Scope
@@ -156,6 +157,22 @@ def init_auth(server: Flask, engine: Engine, session_minutes: int, secure_cookie
             session["seen"] = time.time()
             write_audit(engine, "kiosk_use", f"kiosk:{row['id']}", _client_ip(),
                         {"area": row["area_code"]})
+        try:
+            return _load_session_user(path)
+        except SQLAlchemyError:
+            # the database is away: keep serving the identity the signed session vouches
+            # for, so that the big screen can say its figures are stale instead of failing
+            cached = session.get("identity")
+            fresh = time.time() - float(session.get("seen", 0)) <= session_minutes * 60
+            if not cached or not fresh:
+                return Response("database unavailable", status=503)
+            user = User(**cached)
+            if user.role == "kiosk" and not path.startswith(KIOSK_PATHS):
+                return Response("kiosk links show the big screen only", status=403)
+            g.user = user
+            return None
+
+    def _load_session_user(path: str) -> Response | None:
         if "kiosk" in session:
             kiosk = load_kiosk(engine, int(session["kiosk"]))
             if kiosk is None:  # revoked since: the screen stops at the next request
@@ -164,6 +181,7 @@ def init_auth(server: Flask, engine: Engine, session_minutes: int, secure_cookie
             if not path.startswith(KIOSK_PATHS) and not path.startswith("/_dash-component"):
                 return Response("kiosk links show the big screen only", status=403)
             g.user = kiosk
+            session["identity"] = asdict(kiosk)
             return None
         username = session.get("user")
         started = session.get("seen", 0)
@@ -176,6 +194,7 @@ def init_auth(server: Flask, engine: Engine, session_minutes: int, secure_cookie
                 return Response("login required", status=401)
             return redirect(f"/login?next={request.full_path.rstrip('?')}")
         session["seen"] = time.time()
+        session["identity"] = asdict(user)
         g.user = user
         return None
 

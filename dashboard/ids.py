@@ -108,6 +108,7 @@ class Cases:
     TREND = "cases-trend"
     GRAIN = "cases-grain"
     CATEGORY = "cases-category"
+    CATEGORY_NOTE = "cases-category-note"
     SOURCE_MIX = "cases-source-mix"
     HEATMAP = "cases-heatmap"
     BACKLOG = "cases-backlog"

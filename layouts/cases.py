@@ -134,17 +134,17 @@ def page(lang: str = "zh") -> html.Div:
             _card(t("cases.backlog", lang), _graph(ids.Cases.BACKLOG, 320),
                   html.P(t("cases.now_note", lang), className="cases-note")),
         ]),
-        html.Div(className="cases-row cases-row-wide", children=[
-            _card(t("cases.trend", lang), _graph(ids.Cases.TREND, 300), controls=[
-                dcc.RadioItems(id=ids.Cases.GRAIN, value="day", options=[
-                    {"label": t(f"cases.grain.{g}", lang), "value": g}
-                    for g in ("day", "week", "month")], **radio)]),
-            _card(t("cases.source_mix", lang), _graph(ids.Cases.SOURCE_MIX, 300)),
-        ]),
+        _card(t("cases.trend", lang), _graph(ids.Cases.TREND, 300), controls=[
+            dcc.RadioItems(id=ids.Cases.GRAIN, value="day", options=[
+                {"label": t(f"cases.grain.{g}", lang), "value": g}
+                for g in ("day", "week", "month")], **radio)]),
         html.Div(className="cases-row", children=[
-            _card(t("cases.category", lang), _graph(ids.Cases.CATEGORY, 540),
-                  html.P(t("cases.category.note", lang), className="cases-note")),
-            _card(t("cases.heatmap", lang), _graph(ids.Cases.HEATMAP, 300)),
+            _card(t("cases.category", lang), _graph(ids.Cases.CATEGORY, 520),
+                  html.P(id=ids.Cases.CATEGORY_NOTE, className="cases-note")),
+            html.Div(className="cases-stack", children=[
+                _card(t("cases.source_mix", lang), _graph(ids.Cases.SOURCE_MIX, 220)),
+                _card(t("cases.heatmap", lang), _graph(ids.Cases.HEATMAP, 250)),
+            ]),
         ]),
         _card(t("cases.groups", lang), html.Div(id=ids.Cases.GROUP_TABLE), controls=[
             dcc.RadioItems(id=ids.Cases.STAGE_BY, value="child", options=[
@@ -329,10 +329,9 @@ def stage_figure(stages: pd.DataFrame, lang: str, font_size: int = 14) -> go.Fig
     """
     frame = stages.set_index("stage").reindex(list(STAGE_NAMES))
     medians = frame["median_hours"].astype(float)
-    total = float(medians.fillna(0).sum())
     labels = [t(f"cases.stage.{s}", lang) for s in STAGE_NAMES]
-    text = [("—" if math.isnan(v) else f"{fmt_hours(v)} {t('unit.hours', lang)}"
-             + (f" · {v / total * 100:.0f}%" if total else "")) for v in medians]
+    text = ["—" if math.isnan(v) else f"{fmt_hours(v)} {t('unit.hours', lang)}"
+            for v in medians]
     hover = [t("cases.stage.hover", lang, stage=lab, value=fmt_hours(v), n=fmt_int(n, lang))
              for lab, v, n in zip(labels, medians, frame["n"], strict=True)]
     colours = [LATE if (not math.isnan(v) and v == medians.max()) else ACCENT for v in medians]
@@ -341,7 +340,7 @@ def stage_figure(stages: pd.DataFrame, lang: str, font_size: int = 14) -> go.Fig
                            hovertext=hover, hoverinfo="text", textfont={"size": font_size}))
     fig.update_yaxes(autorange="reversed", showgrid=False)
     top = float(medians.max()) if medians.notna().any() else 1.0
-    fig.update_xaxes(title_text=t("unit.hours", lang), range=[0, top * 1.45])
+    fig.update_xaxes(range=[0, top * 1.3], ticksuffix=" " + t("unit.hours", lang))
     return _layout(fig, font_size=font_size)
 
 
@@ -386,22 +385,26 @@ def histogram_figure(bins: pd.DataFrame, slas: pd.DataFrame, lang: str,
         go.Bar(x=labels, y=bins["late"], name=t("cases.histogram.late", lang),
                marker_color=LATE, hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>"),
     ])
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
     total = float(slas["cases"].sum()) or 1.0
     edges = [float(h) for h in bins["hi"] if not math.isinf(h)]
-    for k, (sla, n) in enumerate(zip(slas["sla_hours"][:max_slas], slas["cases"][:max_slas],
-                                     strict=True)):
+    shown = list(zip(slas["sla_hours"][:max_slas], slas["cases"][:max_slas], strict=True))
+    for sla, _ in shown:
         x = sla_position(float(sla), edges)
-        fig.add_vline(x=x, line={"color": INK, "dash": "dash", "width": 1.5})
-        fig.add_annotation(x=x, y=1.0 - 0.1 * k, yref="paper", xanchor="left", showarrow=False,
-                           text=t("cases.histogram.sla", lang, h=f"{sla:g}",
-                                  share=f"{n / total * 100:.0f}"),
-                           font={"size": font_size - 2, "color": INK},
-                           bgcolor="rgba(255,255,255,0.85)")
+        fig.add_vline(x=x, line={"color": INK, "dash": "dash", "width": 1.2})
+        fig.add_annotation(x=x, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                           text=t("cases.histogram.sla_short", lang, h=f"{sla:g}"),
+                           font={"size": font_size - 2, "color": INK})
+    if shown:  # one legend entry names the limits and the share of cases under each
+        fig.add_trace(go.Scatter(
+            x=[None], y=[None], mode="lines", line={"color": INK, "dash": "dash", "width": 1.2},
+            name=t("cases.histogram.slas", lang, limits=t("cases.filter.sep", lang).join(
+                t("cases.histogram.sla", lang, h=f"{sla:g}", share=f"{n / total * 100:.0f}")
+                for sla, n in shown))))
     fig.update_xaxes(title_text=t("cases.histogram.x", lang), tickangle=-35, showgrid=False)
     fig.update_yaxes(title_text=t("cases.cases_axis", lang))
     return _layout(fig, font_size=font_size, legend=True,
-                   margin={"l": 10, "r": 10, "t": 36, "b": 10})
+                   margin={"l": 10, "r": 10, "t": 64, "b": 10})
 
 
 def trend_figure(trend: pd.DataFrame, grain: str, lang: str, font_size: int = 14
@@ -424,7 +427,8 @@ def trend_figure(trend: pd.DataFrame, grain: str, lang: str, font_size: int = 14
     fig.update_layout(yaxis={"title": {"text": t("cases.trend.cases", lang)}},
                       yaxis2={"title": {"text": t("cases.trend.median", lang)},
                               "overlaying": "y", "side": "right", "showgrid": False,
-                              "rangemode": "tozero"})
+                              "rangemode": "tozero", "tickmode": "auto", "nticks": 5,
+                              "tickformat": ".0f"})
     fig.update_xaxes(tickformat={"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}[grain],
                      showgrid=False)
     return _layout(fig, font_size=font_size, legend=True,
@@ -499,7 +503,7 @@ def backlog_figure(backlog: pd.DataFrame, lang: str, font_size: int = 14) -> go.
                                                                      for v in totals],
                              textposition="top center", showlegend=False, hoverinfo="skip",
                              textfont={"size": font_size}))
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
     fig.update_yaxes(title_text=t("cases.cases_axis", lang),
                      range=[0, float(totals.max() or 1) * 1.18])
     fig.update_xaxes(showgrid=False)
@@ -570,7 +574,7 @@ def group_table(frame: pd.DataFrame, stages: pd.DataFrame, by: str, lang: str,
         dash_table.DataTable(
             data=rows, columns=columns, sort_action="native", page_size=15,
             filter_action="native",
-            filter_options={"placeholder_text": t("cases.filter.all", lang), "case": "insensitive"},
+            filter_options={"placeholder_text": t("cases.table.filter", lang)},
             style_cell_conditional=[
                 {"if": {"column_id": "name"}, "minWidth": "200px", "width": "22%"},
                 *[{"if": {"column_id": c["id"]}, "textAlign": "right"} for c in columns[1:]],
@@ -600,14 +604,22 @@ def _category(r: dict[str, object], lang: str) -> str:
     return f"{major} / {minor}"
 
 
+HOURS_HEADER = {"overdue_hours": "cases.list.overdue_days", "hours_left": "cases.list.hours_left"}
+
+
 def case_rows(frame: pd.DataFrame, lang: str, hours_column: str) -> list[dict[str, object]]:
-    """List rows for screen and CSV: every field formatted, personal fields as given."""
+    """List rows for screen and CSV: every field formatted, personal fields as given.
+
+    Overdue time is shown in days (old cases run to months), time left in hours.
+    """
+    late = hours_column == "overdue_hours"
     out = []
     for r in frame.to_dict("records"):
         out.append({
             "id": r["id"], "category": _category(r, lang), "town": r.get("town") or "",
             "area": r.get("area_name") or "", "reported_at": _when(r["reported_at"]),
-            "due_at": _when(r["due_at"]), "hours": round(float(r[hours_column]), 1),
+            "due_at": _when(r["due_at"]),
+            "hours": round(float(r[hours_column]) / (24 if late else 1), 1),
             "status": t(f"status.{r['status']}", lang),
             "source": t(f"cases.source.{r['source']}", lang),
             "unit": r.get("handling_unit") or "", "reporter": r.get("reporter_name") or "",
@@ -627,7 +639,7 @@ def case_table(frame: pd.DataFrame, lang: str, kind: str, table_id: str) -> obje
         {"id": "area", "name": t("cases.list.area", lang)},
         {"id": "reported_at", "name": t("cases.list.reported_at", lang)},
         {"id": "due_at", "name": t("cases.list.due_at", lang)},
-        _num("hours", t(f"cases.list.{hours_column}", lang)),
+        _num("hours", t(HOURS_HEADER[hours_column], lang)),
         {"id": "status", "name": t("cases.list.status", lang)},
         {"id": "unit", "name": t("cases.list.unit", lang)},
         {"id": "reporter", "name": t("cases.list.reporter", lang)},
@@ -638,7 +650,7 @@ def case_table(frame: pd.DataFrame, lang: str, kind: str, table_id: str) -> obje
     return dash_table.DataTable(
         id=table_id, data=rows, columns=columns, sort_action="native",
         filter_action="native", page_size=12,
-        filter_options={"placeholder_text": t("cases.filter.all", lang), "case": "insensitive"},
+        filter_options={"placeholder_text": t("cases.table.filter", lang)},
         style_cell_conditional=[{"if": {"column_id": c}, "minWidth": w, "maxWidth": "220px"}
                                 for c, w in widths.items()]
         + [{"if": {"column_id": "hours"}, "textAlign": "right", "fontWeight": "600"}],
@@ -662,7 +674,7 @@ def cases_csv(frame: pd.DataFrame, lang: str, hours_column: str = "overdue_hours
     fields = ["id", "category", "source", "town", "area", "reported_at", "due_at", "hours",
               "status", "unit", "reporter", "phone", "summary"]
     keys = {"area": "cases.list.area", "unit": "cases.list.unit",
-            "reporter": "cases.list.reporter", "hours": f"cases.list.{hours_column}"}
+            "reporter": "cases.list.reporter", "hours": HOURS_HEADER[hours_column]}
     header = [t(keys.get(f, f"cases.list.{f}"), lang) for f in fields]
     table = pd.DataFrame(rows, columns=fields)
     buf = io.StringIO()

@@ -408,8 +408,11 @@ def ranking_figure(rows: pd.DataFrame, mean: float, lang: str, *, weak: bool,
     fig = go.Figure(go.Bar(
         x=values, y=rows["name"].tolist(), orientation="h", customdata=rows["branch_id"],
         marker={"color": WEAK if weak else STRONG}, text=text,
-        textposition="outside" if weak else "inside", insidetextanchor="end",
-        textfont={"size": 14, "color": INK if weak else "#ffffff"}, cliponaxis=False,
+        # a long weak bar has no room outside for its words: they go inside, in white
+        textposition=["outside" if weak and v < 55 else "inside" for v in values],
+        insidetextanchor="end",
+        textfont={"size": 14, "color": [INK if weak and v < 55 else "#ffffff"
+                                        for v in values]}, cliponaxis=False,
         hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
     ))
     if not is_missing(mean):
@@ -509,6 +512,7 @@ def detail_figure(profile: pd.DataFrame, lang: str, height: int = 300) -> go.Fig
                              hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>"))
     _base_layout(fig, height)
     fig.update_layout(barmode="stack", showlegend=True,
+                      uniformtext={"minsize": 12, "mode": "hide"},
                       legend={"orientation": "h", "x": 0, "y": 1.12, "font": {"size": 14}},
                       margin={"l": 8, "r": 8, "t": 40, "b": 8})
     fig.update_yaxes(title_text=t("coverage.detail.count_axis", lang))

@@ -92,8 +92,8 @@ def _dark_layout(fig: go.Figure) -> go.Figure:
         font={"family": FONT, "size": 18, "color": INK},
         margin={"l": 56, "r": 16, "t": 8, "b": 40},
         legend={"orientation": "h", "y": 1.02, "x": 0, "font": {"size": 18}},
-        xaxis={"gridcolor": GRID, "tickfont": {"size": 16, "color": MUTED}},
-        yaxis={"gridcolor": GRID, "tickfont": {"size": 16, "color": MUTED}, "rangemode": "tozero"},
+        xaxis={"gridcolor": GRID, "tickfont": {"size": 18, "color": MUTED}},
+        yaxis={"gridcolor": GRID, "tickfont": {"size": 18, "color": MUTED}, "rangemode": "tozero"},
     )
     return fig
 

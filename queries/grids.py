@@ -43,7 +43,10 @@ def build_latest_cases(ctx: QueryContext, code: str, limit: int = 5) -> Select:
 def fetch_grid_card(ctx: QueryContext, code: str) -> tuple[dict[str, object] | None,
                                                             pd.DataFrame]:
     """The grid's facts (worker masked unless the scope allows personal data) and its five
-    latest cases; ``(None, empty)`` for an unknown grid or one outside the caller's scope."""
+    latest cases; ``(None, empty)`` for an unknown grid, one outside the caller's scope, or a
+    caller limited to aggregates."""
+    if ctx.scope.aggregates_only:  # analysts and kiosks see no person and no single case
+        return None, pd.DataFrame()
     info = db.read_frame(ctx.engine, build_grid_info(ctx, code))
     if info.empty:
         return None, pd.DataFrame()

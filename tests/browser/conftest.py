@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -32,19 +33,27 @@ class LiveServer:
     server: object
 
 
-@pytest.fixture(scope="session")
-def live_server(sqlite_path: Path) -> Iterator[LiveServer]:
-    """The app on the demo SQLite database, served by werkzeug in a thread."""
+@contextmanager
+def serve(env: dict[str, str]) -> Iterator[LiveServer]:
+    """The app built from ``env`` settings, served by werkzeug in a thread on 127.0.0.1."""
     from dashboard.factory import create_app
 
-    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{sqlite_path}",
-                                  "COUNTYDASH_CACHE": "simple"})
-    app = create_app(settings)
+    app = create_app(Settings.from_env({"COUNTYDASH_CACHE": "simple", **env}))
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", thread=thread, server=server)
-    server.shutdown()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", thread=thread,
+                         server=server)
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(sqlite_path: Path) -> Iterator[LiveServer]:
+    """The app on the demo SQLite database (read-only use)."""
+    with serve({"DATABASE_URL": f"sqlite:///{sqlite_path}"}) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -92,13 +101,10 @@ def login(context, base_url: str, username: str = "county") -> None:  # type: ig
     assert resp.status == 302, resp.status
 
 
-@pytest.fixture
-def watched_page(browser, live_server: LiveServer) -> Iterator[Watched]:  # type: ignore[no-untyped-def]
-    """A page signed in as the county user (every page and callback needs a session)."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    login(context, live_server.url)
+def watch(context, base_url: str) -> Watched:  # type: ignore[no-untyped-def]
+    """A new page of ``context`` that records console errors and off-origin requests."""
     page = context.new_page()
-    origin = urlparse(live_server.url).netloc
+    origin = urlparse(base_url).netloc
     w = Watched(page=page, origin=origin)
 
     def on_console(msg) -> None:  # type: ignore[no-untyped-def]
@@ -113,5 +119,13 @@ def watched_page(browser, live_server: LiveServer) -> Iterator[Watched]:  # type
     page.on("console", on_console)
     page.on("pageerror", lambda exc: w.console_errors.append(str(exc)))
     page.on("request", on_request)
-    yield w
+    return w
+
+
+@pytest.fixture
+def watched_page(browser, live_server: LiveServer) -> Iterator[Watched]:  # type: ignore[no-untyped-def]
+    """A page signed in as the county user (every page and callback needs a session)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    login(context, live_server.url)
+    yield watch(context, live_server.url)
     context.close()

@@ -94,13 +94,10 @@ def test_coverage_page_county_then_town_ranking_follows(  # type: ignore[no-unty
 
     # clicking a weak bar opens that branch
     target = worst_town[-1]
-    x, y = page.evaluate(
-        """(id) => { const gd = document.querySelector('#coverage-worst .js-plotly-plot');
-        const i = gd.data[0].customdata.indexOf(id);
-        gd.scrollIntoView({block: 'center'});
-        const r = gd.querySelectorAll('.bars .point')[i].getBoundingClientRect();
-        return [r.left + Math.min(r.width / 2, 8), r.top + r.height / 2]; }""", target)
-    page.mouse.click(x, y)
+    i = page.evaluate(WORST_JS).index(target)
+    bar = page.locator("#coverage-worst .bars .point").nth(i)
+    bar.scroll_into_view_if_needed()
+    bar.click(force=True)  # plotly's drag layer above the bar takes the click
     page.wait_for_selector(f'.branch-head[data-branch="{target}"]', timeout=20_000)
     watched_page.assert_clean()
 
