@@ -180,7 +180,7 @@ def update_distributions(data: dict[str, Any], search: str | None) -> tuple[Any,
         layout.histogram_figure(bins, slas, view.lang),
         layout.category_figure(breakdown, category_names(cats, view.lang), selected, view.lang),
         t(note, view.lang),
-        layout.source_figure(sources, view.lang, SOURCES),
+        layout.source_figure(sources, view.lang, SOURCES, f.src),
         layout.heatmap_figure(ca.fetch_heatmap(qctx, *args, f.cat, f.src), view.lang),
     )
 

@@ -41,6 +41,25 @@ def init_database(engine: Engine, *, demo: bool = False, seed: int = 7,
     frames = build_demo(seed=seed, as_of=as_of, scale=scale)  # type: ignore[arg-type]
     write_demo(engine, frames)
     create_demo_users(engine)
+    snapshot_demo_history(engine, scale)
+
+
+def snapshot_demo_history(engine: Engine, scale: str) -> None:
+    """Warning snapshots so that the demo has a history: weekly for 12 weeks, then daily for
+    the last week (only the as-of day at large scale, where each evaluation costs more)."""
+    from datetime import timedelta
+
+    from dashboard import db
+    from dashboard.rules import load_rules
+    from dashboard.tiers import backfill, snapshot
+
+    rules = load_rules()
+    today = db.as_of(engine).date()
+    if scale != "reference":
+        snapshot(engine, rules, today)
+        return
+    backfill(engine, rules, today - timedelta(days=7), days=77, step=7)
+    backfill(engine, rules, today, days=6, step=1)
 
 
 #: One demo account per role (demo data only; README lists them): user, password, role.

@@ -454,12 +454,14 @@ def category_figure(frame: pd.DataFrame, names: dict[str, str], selected: str | 
     fig.update_xaxes(title_text=t("cases.cases_axis", lang),
                      range=[0, float(data["cases"].max()) * 1.15])
     fig.update_yaxes(showgrid=False)
-    return _layout(fig, font_size=font_size)
+    fig = _layout(fig, font_size=font_size)
+    return fig.update_layout(bargap=0.25 if len(data) > 10 else 0.55)
 
 
 def source_figure(frame: pd.DataFrame, lang: str, sources: Sequence[str],
-                  font_size: int = 14) -> go.Figure:
-    """Share of cases per source (horizontal bars in the schema's order of sources)."""
+                  selected: str | None = None, font_size: int = 14) -> go.Figure:
+    """Share of cases per source (horizontal bars in the schema's order of sources); the
+    ``selected`` source (the page's filter) stands out."""
     counts = frame.set_index("key")["cases"].reindex(list(sources)).fillna(0).astype(int)
     counts = counts[counts > 0]
     if counts.empty:
@@ -468,8 +470,10 @@ def source_figure(frame: pd.DataFrame, lang: str, sources: Sequence[str],
     labels = [t(f"cases.source.{s}", lang) for s in counts.index]
     text = [f"{n / total * 100:.1f}% · {fmt_int(n, lang)}" for n in counts]
     fig = go.Figure(go.Bar(x=counts / total * 100, y=labels, orientation="h", text=text,
-                           textposition="outside", cliponaxis=False, marker_color=ACCENT,
-                           hoverinfo="text", hovertext=text))
+                           textposition="outside", cliponaxis=False, hoverinfo="text",
+                           hovertext=text, marker_color=[
+                               SELECTED if s == selected else ACCENT if selected is None
+                               else SOFT for s in counts.index]))
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_xaxes(ticksuffix="%", range=[0, float((counts / total * 100).max()) * 1.45])
     return _layout(fig, font_size=font_size)

@@ -85,11 +85,12 @@ def split_values(frame: pd.DataFrame, metric: Metric, min_sample: int
 
 
 TIER_NAMES = ("red", "yellow", "blue", "none")
+DARK_NONE = "#2c4466"  # "no warning" on the dark big screen: calm, not a data colour
 TIER_SCALE = [[0.0, "#c62828"], [1 / 6, "#c62828"], [1 / 6, "#f4c430"], [0.5, "#f4c430"],
               [0.5, "#2f6fbf"], [5 / 6, "#2f6fbf"], [5 / 6, "#e4e9f0"], [1.0, "#e4e9f0"]]
 
 
-def _tier_traces(frame: pd.DataFrame, metric: Metric, lang: str) -> dict:
+def _tier_traces(frame: pd.DataFrame, metric: Metric, lang: str, none_colour: str) -> dict:
     """Categorical colouring: 0 red, 1 yellow, 2 blue, 3 no warning; NaN = not judged."""
     ok = frame[frame[metric.name].notna()]
     weak = frame[frame[metric.name].isna()]
@@ -103,7 +104,8 @@ def _tier_traces(frame: pd.DataFrame, metric: Metric, lang: str) -> dict:
         "weak_locations": weak["code"].tolist(),
         "weak_text": [t("map.hover_weak", lang, name=n, note=t("map.not_judged", lang))
                       for n in weak["name"]],
-        "colorscale": TIER_SCALE, "zmin": 0.0, "zmax": 3.0, "colorbar_title": "",
+        "colorscale": [*TIER_SCALE[:-2], [5 / 6, none_colour], [1.0, none_colour]],
+        "zmin": 0.0, "zmax": 3.0, "colorbar_title": "",
         "tickvals": [0, 1, 2, 3],
         "ticktext": [t(f"tier.{name}", lang) for name in TIER_NAMES],
     }
@@ -127,9 +129,10 @@ def label_texts(labels: Sequence[dict], frame: pd.DataFrame, metric: Metric, lan
     return out
 
 
-def _traces(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int) -> dict:
+def _traces(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,
+            none_colour: str = TIER_SCALE[-1][1]) -> dict:
     if metric.fmt == "tier":
-        return _tier_traces(frame, metric, lang)
+        return _tier_traces(frame, metric, lang, none_colour)
     ok, weak = split_values(frame, metric, min_sample)
     unit = t(metric.unit_key, lang)
     label = t(f"map.metric.{metric.name}", lang)
@@ -188,7 +191,8 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
     Trace 0 holds judgeable areas coloured by the metric, trace 1 the areas with too little
     data in a neutral grey, trace 2 the parent's outline, trace 3 the labels.
     """
-    tr = _traces(frame, metric, lang, min_sample)
+    tr = _traces(frame, metric, lang, min_sample,
+                 none_colour=DARK_NONE if style == "dark" else TIER_SCALE[-1][1])
     center, zoom = fit_view(bounds, *size)
     fig = go.Figure()
     fig.add_trace(go.Choroplethmap(

@@ -42,11 +42,12 @@ def demo_frames() -> dict[str, pd.DataFrame]:
 
 def _fill(engine: Engine, frames: dict[str, pd.DataFrame]) -> Engine:
     from dashboard.demo import write_demo
-    from dashboard.setup import create_demo_users
+    from dashboard.setup import create_demo_users, snapshot_demo_history
 
     migrate.upgrade(engine)
     write_demo(engine, frames)
     create_demo_users(engine)
+    snapshot_demo_history(engine, "reference")
     return engine
 
 
