@@ -335,7 +335,7 @@ def stage_figure(stages: pd.DataFrame, lang: str, font_size: int = 14) -> go.Fig
     hover = [t("cases.stage.hover", lang, stage=lab, value=fmt_hours(v), n=fmt_int(n, lang))
              for lab, v, n in zip(labels, medians, frame["n"], strict=True)]
     colours = [LATE if (not math.isnan(v) and v == medians.max()) else ACCENT for v in medians]
-    fig = go.Figure(go.Bar(x=medians.fillna(0), y=labels, orientation="h", text=text,
+    fig = go.Figure(go.Bar(x=medians.fillna(0).tolist(), y=labels, orientation="h", text=text,
                            textposition="outside", cliponaxis=False, marker_color=colours,
                            hovertext=hover, hoverinfo="text", textfont={"size": font_size}))
     fig.update_yaxes(autorange="reversed", showgrid=False)
@@ -380,9 +380,9 @@ def histogram_figure(bins: pd.DataFrame, slas: pd.DataFrame, lang: str,
         return empty_figure(t("value.none", lang))
     labels = [bin_label(lo, hi, lang) for lo, hi in zip(bins["lo"], bins["hi"], strict=True)]
     fig = go.Figure([
-        go.Bar(x=labels, y=bins["within"], name=t("cases.histogram.within", lang),
+        go.Bar(x=labels, y=bins["within"].tolist(), name=t("cases.histogram.within", lang),
                marker_color=ACCENT, hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>"),
-        go.Bar(x=labels, y=bins["late"], name=t("cases.histogram.late", lang),
+        go.Bar(x=labels, y=bins["late"].tolist(), name=t("cases.histogram.late", lang),
                marker_color=LATE, hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>"),
     ])
     fig.update_layout(barmode="stack", legend_traceorder="normal")
@@ -415,11 +415,11 @@ def trend_figure(trend: pd.DataFrame, grain: str, lang: str, font_size: int = 14
     """
     if trend.empty:
         return empty_figure(t("value.none", lang))
-    x = pd.to_datetime(trend["bucket"])
+    x = trend["bucket"].tolist()
     fig = go.Figure([
-        go.Bar(x=x, y=trend["cases"], name=t("cases.trend.cases", lang), marker_color=SOFT,
+        go.Bar(x=x, y=trend["cases"].tolist(), name=t("cases.trend.cases", lang), marker_color=SOFT,
                hovertemplate="%{x|%Y-%m-%d}: %{y}<extra>%{fullData.name}</extra>"),
-        go.Scatter(x=x, y=trend["median_hours"], name=t("cases.trend.median", lang),
+        go.Scatter(x=x, y=trend["median_hours"].tolist(), name=t("cases.trend.median", lang),
                    yaxis="y2", mode="lines+markers", line={"color": ACCENT, "width": 2.5},
                    marker={"size": 5},
                    hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}<extra>%{fullData.name}</extra>"),
@@ -447,7 +447,8 @@ def category_figure(frame: pd.DataFrame, names: dict[str, str], selected: str | 
                rate=fmt_pct(r) + "%")
              for lab, n, r in zip(labels, data["cases"], data["within_sla_rate"], strict=True)]
     colours = [SELECTED if k == selected else ACCENT for k in data["key"]]
-    fig = go.Figure(go.Bar(x=data["cases"], y=labels, orientation="h", customdata=data["key"],
+    fig = go.Figure(go.Bar(x=data["cases"].tolist(), y=labels, orientation="h",
+                           customdata=data["key"].tolist(),
                            marker_color=colours, text=[fmt_int(n, lang) for n in data["cases"]],
                            textposition="outside", cliponaxis=False, hovertext=hover,
                            hoverinfo="text"))
@@ -469,7 +470,7 @@ def source_figure(frame: pd.DataFrame, lang: str, sources: Sequence[str],
     total = counts.sum()
     labels = [t(f"cases.source.{s}", lang) for s in counts.index]
     text = [f"{n / total * 100:.1f}% · {fmt_int(n, lang)}" for n in counts]
-    fig = go.Figure(go.Bar(x=counts / total * 100, y=labels, orientation="h", text=text,
+    fig = go.Figure(go.Bar(x=(counts / total * 100).tolist(), y=labels, orientation="h", text=text,
                            textposition="outside", cliponaxis=False, hoverinfo="text",
                            hovertext=text, marker_color=[
                                SELECTED if s == selected else ACCENT if selected is None
@@ -484,7 +485,7 @@ def heatmap_figure(grid: pd.DataFrame, lang: str, font_size: int = 14) -> go.Fig
     days = [t(f"cases.weekday.{d}", lang) for d in range(7)]
     hover = [[t("cases.heatmap.hover", lang, day=days[d], hour=h, n=int(grid.iloc[d, h]))
               for h in range(24)] for d in range(7)]
-    fig = go.Figure(go.Heatmap(z=grid.to_numpy(), x=list(range(24)), y=days,
+    fig = go.Figure(go.Heatmap(z=grid.to_numpy().tolist(), x=list(range(24)), y=days,
                                colorscale=HEAT, hoverinfo="text", text=hover, xgap=1, ygap=1,
                                colorbar={"thickness": 10, "outlinewidth": 0,
                                          "tickfont": {"size": font_size - 2}}))
@@ -498,12 +499,12 @@ def backlog_figure(backlog: pd.DataFrame, lang: str, font_size: int = 14) -> go.
     labels = [t(f"cases.age.{a}", lang) for a in backlog["age"]]
     totals = backlog["on_time"] + backlog["overdue"]
     fig = go.Figure([
-        go.Bar(x=labels, y=backlog["on_time"], name=t("cases.backlog.on_time", lang),
+        go.Bar(x=labels, y=backlog["on_time"].tolist(), name=t("cases.backlog.on_time", lang),
                marker_color=SOFT, hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>"),
-        go.Bar(x=labels, y=backlog["overdue"], name=t("cases.backlog.overdue", lang),
+        go.Bar(x=labels, y=backlog["overdue"].tolist(), name=t("cases.backlog.overdue", lang),
                marker_color=LATE, hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>"),
     ])
-    fig.add_trace(go.Scatter(x=labels, y=totals, mode="text", text=[fmt_int(v, lang)
+    fig.add_trace(go.Scatter(x=labels, y=totals.tolist(), mode="text", text=[fmt_int(v, lang)
                                                                      for v in totals],
                              textposition="top center", showlegend=False, hoverinfo="skip",
                              textfont={"size": font_size}))

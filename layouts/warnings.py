@@ -64,7 +64,21 @@ def tier_counts(counts: dict[str, int], new_red: int, long_red: int, weeks: int,
 
 
 def _fmt(metric: str, value: float) -> str:
-    return f"{value * 100:.1f}%" if metric in RATE_METRICS else f"{value:g}"
+    if metric in RATE_METRICS:
+        return f"{value * 100:.1f}%"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def most_severe_per_metric(reasons: list[dict[str, object]]) -> list[dict[str, object]]:
+    """One reason per metric (the most severe; reasons arrive most severe first), so that
+    "below 80 %" and "below 88 %" of the same figure are not both spelled out."""
+    seen: set[object] = set()
+    out = []
+    for reason in reasons:
+        if reason["metric"] not in seen:
+            seen.add(reason["metric"])
+            out.append(reason)
+    return out
 
 
 def reason_text(reason: dict[str, object], lang: str) -> str:
@@ -94,8 +108,8 @@ def warnings_table(frame: pd.DataFrame, lang: str) -> object:
         rows.append({
             "tier": t(f"tier.{r['tier']}", lang), "tier_key": r["tier"], "code": r["code"],
             "unit": t(f"unit.{r['unit_type']}", lang), "name": r["name"],
-            "reasons": t("warnings.sep", lang).join(reason_text(x, lang)
-                                                    for x in r["reasons"]),
+            "reasons": t("warnings.sep", lang).join(
+                reason_text(x, lang) for x in most_severe_per_metric(r["reasons"])),
             "held": int(r["days_held"]) if pd.notna(r["days_held"]) else 0,
             "since": str(r["since"] or ""),
         })
