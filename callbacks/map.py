@@ -11,6 +11,7 @@ from flask import current_app
 from callbacks.context import audit_pii_view, checked_view, query_context
 from dashboard import ids
 from dashboard.i18n import t
+from dashboard.indicators import as_key
 from dashboard.metrics import map_metric
 from dashboard.tiers import current_warnings
 from dashboard.view import View, parse_query, to_query
@@ -18,6 +19,7 @@ from geodata.service import parent_layer
 from layouts import map as map_layout
 from queries.areas import fetch_area, fetch_children
 from queries.cases import fetch_children_figures
+from queries.coverage import fetch_coverage_by_child, fetch_coverage_month
 from queries.grids import fetch_grid_card
 
 
@@ -29,7 +31,19 @@ def map_frame(qctx: Any, parent: str, view: View) -> Any:
     frame["cases_per_1k"] = frame["cases"] / households * 1000
     frame["within_sla_rate"] = (frame["within_sla"] / frame["cases"].where(frame["cases"] > 0))
     frame["warning_tier"] = tier_ranks(qctx, frame)
+    frame["coverage_index"] = coverage_of_children(qctx, parent, view, frame)
     return frame
+
+
+def coverage_of_children(qctx: Any, parent: str, view: View, frame: Any) -> Any:
+    """Mean branch coverage index (0-100) per child for the month of the period's end; NaN
+    where a child has no judged branch."""
+    assert view.end
+    month = fetch_coverage_month(qctx, parent, view.end)
+    if month is None or frame.empty:
+        return float("nan")
+    cov = fetch_coverage_by_child(qctx, parent, month, as_key())
+    return frame["code"].map(dict(zip(cov["code"], cov["coverage_index"], strict=True)))
 
 
 def tier_ranks(qctx: Any, frame: Any) -> Any:

@@ -28,6 +28,7 @@ MAP_METRICS: dict[str, Metric] = {
         Metric("overdue_now", "unit.cases", "int", True, False),
         Metric("median_hours", "unit.hours", "hours", True, True),
         Metric("within_sla_rate", "unit.percent", "pct", False, True),
+        Metric("coverage_index", "coverage.unit.index", "ratio", False, False),
         Metric("warning_tier", "unit.tier", "tier", True, False),
     )
 }

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import shapely
-from shapely.geometry.base import BaseGeometry
 
 __all__ = ["gcj02_to_wgs84", "geometry_gcj02_to_wgs84", "out_of_china", "wgs84_to_gcj02"]
 
@@ -85,5 +84,3 @@ def geometry_gcj02_to_wgs84(geoms: npt.ArrayLike) -> npt.NDArray[np.object_]:
     return out
 
 
-def _is_geometry(value: object) -> bool:  # pragma: no cover - helper for type narrowing
-    return isinstance(value, BaseGeometry)

@@ -182,7 +182,7 @@ def definitions_table(lang: str, min_sample: int) -> html.Table:
                                ("metric", "formula", "numerator", "denominator")]))
     rows = [html.Tr([html.Th(t(label, lang), scope="row"), html.Td(t(formula, lang)),
                      html.Td(t(num, lang)), html.Td(t(den, lang))],
-                    id=None, **{"data-metric": label})
+                    **{"data-metric": label})
             for label, formula, num, den in DEFINITIONS]
     for label, formula in (("cases.defs.compare", "cases.defs.compare.formula"),
                            ("cases.defs.small", "cases.defs.small.formula"),

@@ -9,6 +9,7 @@ from dashboard import ids
 from dashboard.formats import fmt_int, fmt_pct
 from dashboard.i18n import t
 from layouts.components import kpi_card, panel
+from layouts.coverage import overview_panel as coverage_panel
 from layouts.map import map_panel
 
 OVERVIEW_KPIS: tuple[str, ...] = (
@@ -25,8 +26,11 @@ def page(lang: str = "zh") -> html.Div:
             panel(t("overview.kpis", lang), html.Div(id=ids.Overview.KPIS, className="kpi-row")),
             html.Div(className="overview-grid", children=[
                 map_panel(lang),
-                panel(t("overview.children", lang), html.Div(id=ids.Overview.CHILDREN),
-                      class_name="children-panel"),
+                html.Div(className="overview-side", children=[
+                    panel(t("overview.children", lang), html.Div(id=ids.Overview.CHILDREN),
+                          class_name="children-panel"),
+                    coverage_panel(lang),
+                ]),
             ]),
         ],
     )

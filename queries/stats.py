@@ -12,6 +12,7 @@ from dashboard.schema import areas, cases, party_branches, party_members
 from queries.areas import build_children, build_roots
 from queries.cases import fetch_cases_per_year, quantiles
 from queries.context import QueryContext
+from queries.coverage_stats import fetch_coverage_stats
 from queries.sqlfuncs import hours
 
 c = cases.c
@@ -71,5 +72,6 @@ def fetch_stats(engine: Engine) -> dict[str, Any]:
                         or 0),
         "members": int(db.read_scalar(engine, select(func.count()).select_from(party_members))
                        or 0),
+        "coverage": fetch_coverage_stats(engine),
         "meta": db.meta(engine),
     }

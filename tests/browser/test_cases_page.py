@@ -4,6 +4,7 @@ the user may not see."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -12,6 +13,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import login
 from tests.db.test_case_analytics import Ref
@@ -56,14 +58,33 @@ def wait_for_value_change(page, name: str, before: float) -> None:  # type: igno
         arg=[name, before], timeout=30_000)
 
 
-def wait_for_figures(page, cases: float) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the trend bars add up to the KPI (figures arrive after the cards)."""
-    page.wait_for_function(
-        "n => { const g = document.getElementById('cases-trend');"
-        " const p = g && g.querySelector('.js-plotly-plot');"
-        " return p && p.data && p.data[0] && p.data[0].y &&"
-        " Array.from(p.data[0].y).reduce((a, b) => a + b, 0) === n; }",
-        arg=cases, timeout=30_000)
+AGREE_JS = """k => {
+  const data = id => { const g = document.getElementById(id);
+    const p = g && g.querySelector('.js-plotly-plot'); return p && p.data; };
+  const sum = a => Array.from(a || []).reduce((x, y) => x + y, 0);
+  const trend = data('cases-trend'), hist = data('cases-histogram'),
+        backlog = data('cases-backlog'), heat = data('cases-heatmap');
+  const count = document.getElementById('cases-overdue-count');
+  if (!(trend && hist && backlog && heat && count)) return false;
+  const m = count.innerText.match(/共([\\d,]+)件/);
+  return sum(trend[0].y) === k.cases
+    && sum(hist[0].y) === k.within && sum(hist[0].y) + sum(hist[1].y) === k.resolved
+    && sum(backlog[1].y) === k.overdue_now
+    && sum(backlog[0].y) + sum(backlog[1].y) === k.open_now
+    && heat[0].z.flat().reduce((x, y) => x + y, 0) === k.cases
+    && (m ? Number(m[1].replace(/,/g, '')) : 0) === k.overdue_now;
+}"""
+
+
+def wait_for_figures(page, kpis: dict[str, float]) -> None:  # type: ignore[no-untyped-def]
+    """Wait until every chart and the list count agree with the KPI cards (they arrive
+    from separate callbacks); on a timeout the assertions below say which one does not."""
+    want = {"cases": kpis["cases"], "open_now": kpis["open_now"],
+            "overdue_now": kpis["overdue_now"],
+            "within": round(kpis["within_sla_rate"] * kpis["cases"]),
+            "resolved": round(kpis["completion_rate"] * kpis["cases"])}
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(AGREE_JS, arg=want, timeout=30_000)
 
 
 def overdue_count(page) -> int:  # type: ignore[no-untyped-def]
@@ -74,7 +95,8 @@ def overdue_count(page) -> int:  # type: ignore[no-untyped-def]
 
 def assert_page_agrees(page, kpis: dict[str, float]) -> None:  # type: ignore[no-untyped-def]
     """Charts and lists tell the same story as the KPI cards."""
-    wait_for_figures(page, kpis["cases"])
+    wait_for_figures(page, kpis)
+    assert sum(figure(page, "cases-trend")[0]["y"]) == kpis["cases"]
     hist = figure(page, "cases-histogram")
     within, late = sum(hist[0]["y"]), sum(hist[1]["y"])
     assert within == round(kpis["within_sla_rate"] * kpis["cases"])
