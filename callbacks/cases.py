@@ -142,8 +142,11 @@ def update_overview(data: dict[str, Any], search: str | None) -> tuple[str, str,
     qctx, view, f = _inputs(data, search)
     area = fetch_area(qctx, view.area) or {}
     comparison = ca.fetch_kpi_comparison(qctx, view.area, view.start, view.end, f.cat, f.src)
-    return (t("cases.heading", view.lang, area=area.get("name", "")),
-            layout.filter_note(filter_labels(qctx, f, view.lang), view.lang),
+    note = layout.filter_note(filter_labels(qctx, f, view.lang), view.lang)
+    cases = int(comparison["current"]["cases"])
+    if cases < qctx.min_sample:  # rates of a tiny sample swing: say so beside them
+        note += " " + t("cases.small_sample", view.lang, n=cases, min=qctx.min_sample)
+    return (t("cases.heading", view.lang, area=area.get("name", "")), note,
             layout.kpi_groups(comparison, view.lang))
 
 

@@ -38,3 +38,9 @@ def fmt_date(value: date | datetime, lang: str = "zh") -> str:
 
 def fmt_datetime(value: datetime, lang: str = "zh") -> str:
     return f"{fmt_date(value, lang)} {value:%H:%M}"
+
+
+def fmt_period(start: date, end: date, lang: str = "zh") -> str:
+    """An inclusive day range: 2026年10月24日—2026年11月22日 (ISO dates in English)."""
+    sep = "—" if lang == "zh" else " to "
+    return f"{fmt_date(start, lang)}{sep}{fmt_date(end, lang)}"

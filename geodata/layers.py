@@ -41,6 +41,15 @@ def to_geoseries(wkb: pd.Series, crs: pd.Series) -> gpd.GeoSeries:
     return out
 
 
+def dissolve(geoms: np.ndarray) -> shapely.Geometry:
+    """Union of a level's polygons: the fast coverage union, or - for real data whose
+    neighbours do not share vertices exactly (imported boundaries) - the general union."""
+    try:
+        return shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(shapely.make_valid(geoms))
+
+
 @dataclass(frozen=True)
 class Layers:
     """Full-precision outlines of every area (``exact``) and simplified ones (``display``)."""
@@ -77,9 +86,7 @@ def build_outlines(shapes: pd.DataFrame) -> gpd.GeoDataFrame:
                    & ~gdf.geometry.is_empty]
         if kids.empty:
             continue
-        merged = kids.groupby("parent_code").geometry.apply(
-            lambda g: shapely.coverage_union_all(g.to_numpy())
-        )
+        merged = kids.groupby("parent_code").geometry.apply(lambda g: dissolve(g.to_numpy()))
         missing = gdf.index[(gdf["level"] == level) & gdf.geometry.isna()]
         fill = merged.reindex(missing).dropna()
         gdf.loc[fill.index, "geometry"] = gpd.GeoSeries(fill, crs=WGS84)

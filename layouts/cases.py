@@ -392,9 +392,10 @@ def histogram_figure(bins: pd.DataFrame, slas: pd.DataFrame, lang: str,
     for sla, _ in shown:
         x = sla_position(float(sla), edges)
         fig.add_vline(x=x, line={"color": INK, "dash": "dash", "width": 1.2})
-        fig.add_annotation(x=x, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+        fig.add_annotation(x=x, y=1.0, yref="paper", yanchor="top", showarrow=False,
                            text=t("cases.histogram.sla_short", lang, h=f"{sla:g}"),
-                           font={"size": font_size - 2, "color": INK})
+                           font={"size": font_size - 2, "color": INK},
+                           bgcolor="rgba(255,255,255,0.9)")
     if shown:  # one legend entry names the limits and the share of cases under each
         fig.add_trace(go.Scatter(
             x=[None], y=[None], mode="lines", line={"color": INK, "dash": "dash", "width": 1.2},
@@ -402,7 +403,8 @@ def histogram_figure(bins: pd.DataFrame, slas: pd.DataFrame, lang: str,
                 t("cases.histogram.sla", lang, h=f"{sla:g}", share=f"{n / total * 100:.0f}")
                 for sla, n in shown))))
     fig.update_xaxes(title_text=t("cases.histogram.x", lang), tickangle=-35, showgrid=False)
-    fig.update_yaxes(title_text=t("cases.cases_axis", lang))
+    top = float((bins["within"] + bins["late"]).max())
+    fig.update_yaxes(title_text=t("cases.cases_axis", lang), range=[0, top * 1.2])
     return _layout(fig, font_size=font_size, legend=True,
                    margin={"l": 10, "r": 10, "t": 64, "b": 10})
 

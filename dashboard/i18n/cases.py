@@ -13,6 +13,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cases.filter.source": ("来源", "Source"),
     "cases.filter.all": ("全部", "All"),
     "cases.filter.note": ("筛选：{filters}", "Filtered: {filters}"),
+    "cases.small_sample": ("本次仅{n}件，少于{min}件，比率和时长波动大，仅供参考。",
+                           "Only {n} cases (fewer than {min}): rates and times swing widely; "
+                           "read them with care."),
     "cases.filter.none": ("全部类别、全部来源", "all categories and sources"),
     "cases.filter.sep": ("，", ", "),
     "cases.source.app": ("居民随手拍", "Resident app"),
