@@ -33,7 +33,8 @@ from pyproj import Transformer
 from dashboard import schema
 from dashboard.areatree import build_area_paths
 
-__all__ = ["COUNTY_CODE", "COUNTY_NAME", "TABLE_ORDER", "Scale", "build_demo", "write_demo"]
+__all__ = ["COUNTY_CODE", "COUNTY_NAME", "TABLE_ORDER", "Scale", "build_demo",
+           "build_demo_areas", "write_demo"]
 
 Scale = Literal["reference", "large"]
 
@@ -1202,6 +1203,12 @@ def _build_party(seed: int, spec: _Spec, as_of: dt.date, areas: _Areas) -> dict[
 # --------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------
+
+
+def build_demo_areas(seed: int = 7, scale: Scale = "reference") -> pd.DataFrame:
+    """Only the ``areas`` table of the demo (grid polygons included), without cases: what the
+    map layers need, fast enough for tests at large scale."""
+    return _build_areas(seed, _SPECS[scale]).frame.copy()
 
 
 def build_demo(

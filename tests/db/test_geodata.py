@@ -77,3 +77,18 @@ def test_feature_collection_ids_are_codes(layers) -> None:  # type: ignore[no-un
     assert [f["id"] for f in fc["features"]] == list(towns.index)
     lon, lat = fc["features"][0]["geometry"]["coordinates"][0][0][:2]
     assert 121 < lon < 123 and 40 < lat < 42  # EPSG:4326 degrees
+
+
+@pytest.mark.slow
+def test_large_demo_grids_gzip_at_most_1mb() -> None:
+    from dashboard.demo import build_demo_areas
+
+    shapes = build_demo_areas(scale="large")
+    layers = build_layers(shapes)
+    grids = layers.display[layers.display["level"] == "grid"]
+    assert len(grids) == 5000
+    assert shapely.is_valid(grids.geometry.to_numpy()).all()
+    payload = json.dumps(to_feature_collection(grids), separators=(",", ":")).encode()
+    size = len(gzip.compress(payload))
+    print(f"5000 grids: {len(payload)/1024:.0f} KB raw, {size/1024:.0f} KB gzip")
+    assert size <= 1024 * 1024
