@@ -236,8 +236,9 @@ class Browser:
         deps = deps if deps is not None else http.get("/_dash-dependencies").body
         layout = layout if layout is not None else http.get("/_dash-layout").body
         self.callbacks = [
-            Callback(key=d["output"], outputs=_split_output(d["output"]), inputs=d["inputs"],
-                     state=d["state"], prevent_initial_call=bool(d.get("prevent_initial_call")),
+            Callback(key=d["output"], outputs=_split_output(d["output"]),
+                     inputs=[_dep(i) for i in d["inputs"]], state=[_dep(s) for s in d["state"]],
+                     prevent_initial_call=bool(d.get("prevent_initial_call")),
                      clientside=bool(d.get("clientside_function")))
             for d in deps
         ]
@@ -400,6 +401,12 @@ class Browser:
 
 def _parse_id(cid: str) -> Any:
     return json.loads(cid) if cid.startswith("{") else cid
+
+
+def _dep(dep: dict[str, Any]) -> dict[str, Any]:
+    """A dependency with a pattern-matching id (sent as a JSON string) parsed to a dict."""
+    cid = dep["id"]
+    return {**dep, "id": _parse_id(cid) if isinstance(cid, str) else cid}
 
 
 # --- the standard interactions ---------------------------------------------------------------

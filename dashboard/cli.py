@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from dashboard import db
+from dashboard.importer.cli import IMPORT_COMMANDS, add_import_commands
 from dashboard.settings import Settings
 
 
@@ -64,9 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
     u = usub.add_parser("disable", help="disable a user")
     u.add_argument("name")
 
+    p = sub.add_parser("brief", help="write a briefing pack (.pptx or .pdf by the extension)")
+    p.add_argument("--area", required=True, help="area code")
+    p.add_argument("--from", dest="start", type=_date, required=True, help="YYYY-MM-DD")
+    p.add_argument("--to", dest="end", type=_date, required=True, help="YYYY-MM-DD")
+    p.add_argument("--out", required=True, help="FILE.pptx or FILE.pdf")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--user", default=None, help="only what this user may see (default: all)")
+
+    from dashboard import bench, loadtest
+    bench.add_arguments(sub.add_parser("bench", help="benchmark the standard interactions"))
+    loadtest.add_arguments(sub.add_parser("loadtest", help="bounded load test on 127.0.0.1"))
+
     p = sub.add_parser("run", help="serve the dashboard (development server)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
+    add_import_commands(sub)
     return parser
 
 
@@ -218,8 +232,29 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.briefing import run_cli
+
+    return run_cli(args, settings)
+
+
 COMMANDS = {"init": cmd_init, "stats": cmd_stats, "run": cmd_run, "users": cmd_users,
-            "warnings": cmd_warnings, "kiosk-link": cmd_kiosk, "simulate": cmd_simulate}
+            "warnings": cmd_warnings, "kiosk-link": cmd_kiosk, "simulate": cmd_simulate,
+            "brief": cmd_brief,
+            "bench": lambda a, _s: _bench_main(a), "loadtest": lambda a, _s: _load_main(a),
+            **IMPORT_COMMANDS}
+
+
+def _bench_main(args: argparse.Namespace) -> int:
+    from dashboard import bench
+
+    return bench.main(args)
+
+
+def _load_main(args: argparse.Namespace) -> int:
+    from dashboard import loadtest
+
+    return loadtest.main(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from flask import request
 from dashboard import db, migrate
 from dashboard.auth import init_auth
 from dashboard.cache import cache
+from dashboard.export_routes import register_export_routes
 from dashboard.glyphs import register_glyph_route, register_style_route
 from dashboard.i18n import t
 from dashboard.rules import load_rules
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     cache.init_app(server, config=settings.cache_config())
     register_glyph_route(server)
     register_style_route(server, settings.map_tile_url)
+    register_export_routes(server)
     init_auth(server, engine, settings.session_minutes, settings.secure_cookie,
               functools.partial(_login_page, engine, settings))
     app.layout = shell.layout

@@ -121,3 +121,13 @@ class Cases:
     DOWNLOAD_BUTTON = "cases-download-button"
     DOWNLOAD = "cases-download"
     DEFINITIONS = "cases-definitions"
+
+
+class Export:
+    BAR = "export-bar"
+    LINK = "export-link"
+
+    @staticmethod
+    def link(target: str) -> dict[str, str]:
+        """Pattern-matching id of one download link (``map.png``, ``brief.pptx``, ...)."""
+        return {"type": Export.LINK, "index": target}

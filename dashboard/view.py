@@ -12,8 +12,10 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.i18n import normalise_lang
+from dashboard.schema import SOURCES
 
 AREA_CODE = re.compile(r"^[0-9A-Za-z_.\-]{1,40}$")
+CATEGORY = re.compile(r"^[0-9A-Za-z_\-]{1,20}$")
 METRIC = re.compile(r"^[a-z_]{1,40}$")
 DEFAULT_DAYS = 30
 
@@ -27,6 +29,8 @@ class View:
     end: date | None = None
     metric: str | None = None
     lang: str = "zh"
+    cat: str | None = None  # case category filter (major or minor code)
+    src: str | None = None  # case source filter
     problems: tuple[tuple[str, str], ...] = field(default=())
 
     def with_period(self, as_of: date) -> View:
@@ -52,6 +56,8 @@ class View:
             end=_date_or_none(data.get("end")),
             metric=_str_or_none(data.get("metric")),
             lang=normalise_lang(_str_or_none(data.get("lang"))),
+            cat=_str_or_none(data.get("cat")),
+            src=_str_or_none(data.get("src")),
             problems=tuple(tuple(p) for p in data.get("problems") or ()),  # type: ignore[misc]
         )
 
@@ -93,8 +99,12 @@ def parse_query(search: str | None) -> View:
     metric = first("metric")
     if metric is not None and not METRIC.match(metric):
         metric = None
+    cat = first("cat")
+    src = first("src")
     return View(area=area, start=start, end=end, metric=metric,
-                lang=normalise_lang(first("lang")), problems=tuple(problems))
+                lang=normalise_lang(first("lang")),
+                cat=cat if cat and CATEGORY.match(cat) else None,
+                src=src if src in SOURCES else None, problems=tuple(problems))
 
 
 def to_query(view: View, **changes: object) -> str:
@@ -109,6 +119,10 @@ def to_query(view: View, **changes: object) -> str:
         params["from"] = v.start.isoformat()
     if v.end:
         params["to"] = v.end.isoformat()
+    if v.cat:
+        params["cat"] = v.cat
+    if v.src:
+        params["src"] = v.src
     if v.lang != "zh":
         params["lang"] = v.lang
     return "?" + urlencode(params) if params else ""

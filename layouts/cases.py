@@ -243,16 +243,18 @@ def delta(name: str, current: float | None, before: float | None, lang: str
 
 def kpi_tooltip(name: str, lang: str) -> str:
     label, formula, num, den = DEFINITION_OF[name]
-    parts = [f"{t(label, lang)}：{t(formula, lang)}" if lang == "zh"
-             else f"{t(label, lang)}: {t(formula, lang)}"]
-    parts.append(f"{t('cases.defs.col.numerator', lang)}: {t(num, lang)}")
+    def line(head: str, text: str) -> str:
+        return t("cases.tooltip.line", lang, head=head, text=text)
+
+    parts = [line(t(label, lang), t(formula, lang)),
+             line(t("cases.defs.col.numerator", lang), t(num, lang))]
     if t(den, "en") != "—":
-        parts.append(f"{t('cases.defs.col.denominator', lang)}: {t(den, lang)}")
+        parts.append(line(t("cases.defs.col.denominator", lang), t(den, lang)))
     return "\n".join(parts)
 
 
 def kpi_card(name: str, comparison: dict[str, dict[str, float]], lang: str) -> html.Div:
-    """One KPI: label, figure, unit, then 环比 and 同比 lines; raw number in data-value."""
+    """One KPI: label, figure, unit, then its two comparison lines; raw number in data-value."""
     value = comparison["current"].get(name)
     kind = KPI_KINDS[name][0]
     tone = " tone-alert" if name == "overdue_now" and (value or 0) > 0 else ""

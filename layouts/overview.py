@@ -10,6 +10,7 @@ from dashboard.formats import fmt_int, fmt_pct
 from dashboard.i18n import t
 from layouts.components import kpi_card, panel
 from layouts.coverage import overview_panel as coverage_panel
+from layouts.export import export_bar
 from layouts.map import map_panel
 
 OVERVIEW_KPIS: tuple[str, ...] = (
@@ -32,6 +33,7 @@ def page(lang: str = "zh") -> html.Div:
                     coverage_panel(lang),
                 ]),
             ]),
+            export_bar(lang),
         ],
     )
 

@@ -40,6 +40,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cases.group.quality": ("办结质量（结案≠解决）", "Quality (closed is not fixed)"),
     "cases.group.speed": ("办理时效", "Speed"),
     "cases.unit.score": ("分", "of 5"),
+    "cases.tooltip.line": ("{head}：{text}", "{head}: {text}"),
     "cases.vs.previous": ("环比", "vs prev."),
     "cases.vs.year_ago": ("同比", "vs last yr"),
     "cases.delta.none": ("无可比数据", "no comparison"),

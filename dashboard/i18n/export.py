@@ -69,6 +69,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "{exported}"),
     "export.brief.page": ("第 {n} 页", "Page {n}"),
     "export.error.area": ("无权查看该区域或区域不存在", "Unknown area or not in your scope"),
+    "export.error.chart": ("没有这个图表", "No such chart"),
     "export.error.period": ("时段无效（需 YYYY-MM-DD，且不超过 3 年）",
                             "Invalid period (YYYY-MM-DD, at most 3 years)"),
 }

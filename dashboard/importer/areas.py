@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from dashboard import schema
-from dashboard.importer.common import check_target, classify, finish, records
+from dashboard.importer.common import check_target, classify, finish, records, transaction
 from dashboard.importer.report import Summary, default_rejects_path, write_rejects
 from geodata.importer import AreaSource, plan_areas, read_features
 from queries import imports as q
@@ -35,20 +35,19 @@ def import_areas(engine: Engine, source: AreaSource, *, rejects: Path | None = N
         columns.append("households")
     if source.population_field:
         columns.append("population")
-    with engine.begin() as conn:
+    with transaction(engine, dry_run=dry_run) as conn:
         check_target(conn)
         existing = q.fetch_areas(conn)
         plan = plan_areas(gdf, source, existing)
         new = records(plan.rows, columns)
         old = existing[existing["code"].isin(plan.rows["code"])][columns]
         added, updated, same = classify(new, old, "code", columns)
-        if not dry_run:
-            if plan.root is not None:
-                q.upsert_rows(conn, schema.areas, [plan.root], [])
-                summary.created["county root (derived)"] = 1
-            q.upsert_rows(conn, schema.areas, added + updated, columns)
-            q.rebuild_area_paths(conn)
-            finish(conn, bool(added or updated or plan.root), as_of)
+        if plan.root is not None:
+            q.upsert_rows(conn, schema.areas, [plan.root], [])
+            summary.created["county root (derived)"] = 1
+        q.upsert_rows(conn, schema.areas, added + updated, columns)
+        q.rebuild_area_paths(conn)
+        finish(conn, bool(added or updated or plan.root), as_of)
     summary.added, summary.updated, summary.unchanged = len(added), len(updated), same
     summary.repaired = plan.repaired
     summary.rejections = plan.rejections

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from queries import imports as q
 
@@ -96,3 +98,20 @@ def finish(conn: Connection, changed: bool, as_of: datetime | None) -> None:
         q.set_meta(conn, "as_of", as_of.replace(microsecond=0).isoformat())
     if changed or as_of is not None:
         q.bump_data_version(conn)
+
+
+@contextmanager
+def transaction(engine: Engine, *, dry_run: bool = False) -> Iterator[Connection]:
+    """One transaction for the whole import: committed at the end, rolled back on any
+    exception - or always, for a dry run (everything checked, nothing kept)."""
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            yield conn
+        except BaseException:
+            trans.rollback()
+            raise
+        if dry_run:
+            trans.rollback()
+        else:
+            trans.commit()

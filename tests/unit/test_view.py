@@ -17,6 +17,14 @@ def test_view_parse_round_trip() -> None:
     assert parse_query(to_query(v)) == v
 
 
+def test_view_keeps_case_filters_through_round_trips() -> None:
+    v = parse_query("?area=X1&cat=0701&src=hotline&from=2026-01-01&to=2026-01-31")
+    assert (v.cat, v.src) == ("0701", "hotline")
+    assert parse_query(to_query(v)) == v and View.from_store(v.to_store()) == v
+    bad = parse_query("?cat=%3Cscript%3E&src=carrier-pigeon")
+    assert bad.cat is None and bad.src is None
+
+
 def test_view_malformed_values_are_reported_and_dropped() -> None:
     v = parse_query("?area=1%27%20OR%201=1--&from=2026-13-01&to=yesterday&lang=fr")
     assert v.area is None and v.start is None and v.end is None and v.lang == "zh"

@@ -1,0 +1,69 @@
+"""The benchmark end to end at reference scale: the report's shape, not its times."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from dashboard import bench
+from tests import reference
+
+INTERACTIONS = {"open_overview", "drill_town", "drill_village", "change_metric",
+                "change_period", "open_case_page"}
+
+
+def check_report(report: dict, engine: Engine, dialect: str) -> None:
+    assert report["database"] == dialect
+    assert report["scale"] == "reference"
+    assert report["cases"] == len(reference.raw(engine, "cases")) > 0
+    names = {r["name"] for r in report["interactions"]} | set(report["missing"])
+    assert names == INTERACTIONS
+    for row in report["interactions"]:
+        for key in ("cold_p50_ms", "cold_p95_ms", "warm_p95_ms", "floor_ms",
+                    "ratio_to_floor"):
+            assert isinstance(row[key], float) and math.isfinite(row[key]) and row[key] > 0, (
+                row["name"], key, row[key])
+        assert row["cold_p95_ms"] >= row["cold_p50_ms"]
+        assert isinstance(row["bytes"], int) and row["bytes"] > 0
+        assert row["requests"] >= 3  # URL -> view -> panels: the chain ran
+    assert report["peak_rss_mb"] > 50  # a Dash app with pandas is never smaller
+    assert len(report["peak_rss_mb_per_process"]) == 1 + report["workers"]
+    # numbers reported, not asserted: print them for the log
+    print(bench.format_table(report))
+
+
+def test_bench_runs_end_to_end_on_sqlite(sqlite_path: Path, sqlite_engine: Engine) -> None:
+    report = bench.run("reference", database_url=f"sqlite:///{sqlite_path}", cold=2, warm=1,
+                       warmup=0, workers=2)
+    check_report(report, sqlite_engine, "sqlite")
+
+
+@pytest.mark.postgres
+def test_bench_runs_end_to_end_on_postgres(pg_engine: Engine) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    report = bench.run("reference", database_url=url, cold=1, warm=1, warmup=0, workers=1)
+    check_report(report, pg_engine, "postgresql")
+
+
+def test_browser_drill_down_follows_the_click(sqlite_path: Path) -> None:
+    """The renderer feeds responses back: a click on a town changes the view's area."""
+    url = f"sqlite:///{sqlite_path}"
+    areas = bench.pick_areas(url)
+    with bench.running_server(url, workers=1) as (server, _cache):
+        browser = bench.new_browser(server.base)
+        first = browser.load("/", f"?area={areas.county}")
+        assert browser.value("shell-view", "data")["area"] == areas.county
+        assert not first.errors and first.critical_ms <= first.sum_ms
+        trace = browser.set_props({("map-graph", "clickData"):
+                                   {"points": [{"location": areas.town}]}})
+        assert not trace.errors
+        assert browser.value("shell-view", "data")["area"] == areas.town
+        assert f"area={areas.town}" in browser.value("shell-url", "search")
+
+
+def test_http_refuses_non_loopback_targets() -> None:
+    with pytest.raises(ValueError, match="non-loopback"):
+        bench.Http("http://example.org:8050")

@@ -1,0 +1,162 @@
+"""The query cache: keyed by the data version (an insert shows at once) and shared by
+several processes through Redis."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, event, insert
+
+from dashboard import db
+from dashboard.factory import create_app
+from dashboard.schema import cases
+from dashboard.settings import Settings
+from queries.cases import fetch_kpis
+from queries.context import QueryContext
+from tests import reference
+from tests.conftest import AS_OF, skip_or_fail
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("COUNTYDASH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+class StatementCounter:
+    """SQL statements an engine runs, except the data-version look-up."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.statements: list[str] = []
+        event.listen(engine, "before_cursor_execute", self._seen)
+        self.engine = engine
+
+    def _seen(self, _conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "updated_at" not in statement:  # data_version(): max(updated_at) of cases, coverage
+            self.statements.append(statement)
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+@pytest.fixture
+def writable_sqlite(sqlite_path: Path, tmp_path: Path) -> str:
+    """A private copy of the demo database (this test writes to it)."""
+    target = tmp_path / "copy.sqlite"
+    shutil.copy(sqlite_path, target)
+    return f"sqlite:///{target}"
+
+
+def test_cache_is_invalidated_when_the_data_version_changes(writable_sqlite: str) -> None:
+    app = create_app(Settings.from_env({"DATABASE_URL": writable_sqlite,
+                                        "COUNTYDASH_CACHE": "simple"}))
+    engine = db.get_engine(writable_sqlite)
+    county = str(reference.raw(engine, "areas").query("level == 'county'")["code"].iloc[0])
+    start, end = AS_OF - timedelta(days=30), AS_OF - timedelta(days=1)
+    counter = StatementCounter(engine)
+    try:
+        with app.server.app_context():
+            before = fetch_kpis(QueryContext(engine=engine), county, start, end)
+            ran_first = len(counter.statements)
+            again = fetch_kpis(QueryContext(engine=engine), county, start, end)
+            assert again == before
+            assert ran_first > 0 and len(counter.statements) == ran_first  # a cache hit
+            grid = str(reference.raw(engine, "areas").query("level == 'grid'")["code"].iloc[0])
+            reported = datetime.combine(end, datetime.min.time()) + timedelta(hours=9)
+            with engine.begin() as conn:
+                conn.execute(insert(cases).values(
+                    id=f"bench-{uuid.uuid4().hex[:8]}", source="app", category_code=str(
+                        reference.raw(engine, "case_categories")["code"].iloc[-1]),
+                    area_code=grid, reported_at=reported, due_at=reported + timedelta(hours=24),
+                    status="reported", reopen_count=0,
+                    updated_at=datetime.combine(AS_OF, datetime.min.time()) + timedelta(
+                        days=1)))
+            after = fetch_kpis(QueryContext(engine=engine), county, start, end)
+    finally:
+        counter.close()
+    assert len(counter.statements) > ran_first  # the new version missed the cache
+    assert after["cases"] == before["cases"] + 1
+    raw = reference.raw(engine, "cases")
+    lo = datetime.combine(start, datetime.min.time())
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time())
+    in_period = pd.to_datetime(raw["reported_at"])
+    assert after["cases"] == int(((in_period >= lo) & (in_period < hi)).sum())
+
+
+WORKER = r"""
+import json, sys
+from datetime import date
+from sqlalchemy import event
+from dashboard import db
+from dashboard.factory import create_app
+from queries.cases import fetch_children_figures
+from queries.context import QueryContext
+
+app = create_app()
+engine = db.get_engine(app.server.config["COUNTYDASH_SETTINGS"].database_url)
+seen = []
+event.listen(engine, "before_cursor_execute",
+             lambda c, cur, stmt, *a: seen.append(stmt) if "updated_at" not in stmt else None)
+area, start, end = sys.argv[1], date.fromisoformat(sys.argv[2]), date.fromisoformat(sys.argv[3])
+with app.server.app_context():
+    before = len(seen)
+    frame = fetch_children_figures(QueryContext(engine=engine), area, start, end)
+print(json.dumps({"statements": len(seen) - before, "pid": __import__("os").getpid(),
+                  "frame": frame.to_json(orient="records")}))
+"""
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001
+        skip_or_fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    prefix = f"countydash-test-{uuid.uuid4().hex[:10]}:"
+    try:
+        yield prefix
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+        assert not list(client.scan_iter(match=f"{prefix}*"))
+
+
+def run_worker(url: str, prefix: str, area: str, start: date, end: date) -> dict:
+    env = {**os.environ, "DATABASE_URL": url, "COUNTYDASH_CACHE": "redis",
+           "COUNTYDASH_REDIS_URL": REDIS_URL, "COUNTYDASH_CACHE_PREFIX": prefix}
+    done = subprocess.run([sys.executable, "-c", WORKER, area, start.isoformat(),
+                           end.isoformat()], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_result_cached_by_one_process_is_served_to_another(demo_engine: Engine,
+                                                           redis_prefix: str) -> None:
+    import redis
+
+    url = demo_engine.url.render_as_string(hide_password=False)
+    county = str(reference.raw(demo_engine, "areas").query("level == 'county'")["code"].iloc[0])
+    start, end = AS_OF - timedelta(days=30), AS_OF - timedelta(days=1)
+    client = redis.Redis.from_url(REDIS_URL)
+    assert not list(client.scan_iter(match=f"{redis_prefix}*"))
+    first = run_worker(url, redis_prefix, county, start, end)
+    keys = [k.decode() for k in client.scan_iter(match=f"{redis_prefix}*")]
+    assert any("fetch_children_figures" in k for k in keys), keys
+    second = run_worker(url, redis_prefix, county, start, end)
+    assert first["pid"] != second["pid"]
+    assert first["statements"] > 0  # the first process computed the figures
+    assert second["statements"] == 0  # the second ran no SQL but the version look-up
+    assert second["frame"] == first["frame"]
+    cases_total = sum(r["cases"] for r in json.loads(second["frame"]))
+    assert cases_total > 0
