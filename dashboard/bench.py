@@ -477,10 +477,14 @@ SELECT a.code,
   SUM(CASE WHEN x.in_period = 0 AND x.due_at < :now THEN 1 ELSE 0 END) AS overdue_now
 FROM (
   SELECT area_code, resolved_at, due_at, 1 AS in_period FROM cases
-   WHERE reported_at >= :lo AND reported_at < :hi
+   WHERE reported_at >= :lo AND reported_at < :hi AND area_code IN (SELECT descendant_code
+     FROM area_paths WHERE ancestor_code = :area)
   UNION ALL
   SELECT area_code, resolved_at, due_at, 0 AS in_period FROM cases
-   WHERE reported_at <= :now AND (resolved_at IS NULL OR resolved_at > :now)
+   WHERE resolved_at IS NULL AND reported_at <= :now
+  UNION ALL
+  SELECT area_code, resolved_at, due_at, 0 AS in_period FROM cases
+   WHERE resolved_at > :now AND reported_at <= :now
 ) x
 JOIN area_paths p ON p.descendant_code = x.area_code
 JOIN areas a ON a.code = p.ancestor_code

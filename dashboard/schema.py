@@ -171,6 +171,9 @@ Index(None, cases.c.area_code, cases.c.reported_at)
 Index(None, cases.c.reported_at)
 Index(None, cases.c.category_code, cases.c.reported_at)
 Index(None, cases.c.resolved_at)
+# Open cases (resolved_at NULL or later than now) by area, due and report time: an
+# index-only scan instead of reading every case of the area (migration 0004).
+Index(None, cases.c.resolved_at, cases.c.area_code, cases.c.due_at, cases.c.reported_at)
 Index(None, cases.c.due_at)
 Index(None, cases.c.updated_at)
 

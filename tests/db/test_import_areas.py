@@ -262,10 +262,17 @@ def import_nyc(engine: Engine, tmp_path: Path) -> list:  # type: ignore[type-arg
     return [import_areas(engine, s, rejects=tmp_path / "nyc.rejects.csv") for s in sources]
 
 
-def test_import_areas_nyc_three_level_tree(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def nyc(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, list]:  # type: ignore[type-arg]
+    """The NYC boundaries imported once for this module: (engine, the three summaries)."""
     nyc_available()
-    engine = empty_sqlite(tmp_path / "nyc.sqlite")
-    towns, districts, ntas = import_nyc(engine, tmp_path)
+    tmp = tmp_path_factory.mktemp("nyc")
+    engine = empty_sqlite(tmp / "nyc.sqlite")
+    return engine, import_nyc(engine, tmp)
+
+
+def test_import_areas_nyc_three_level_tree(nyc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    engine, (towns, districts, ntas) = nyc
     assert (towns.added, districts.added, ntas.added) == (5, 71, 262)
     assert towns.rejected == districts.rejected == ntas.rejected == 0
     areas = table(engine, "areas").set_index("code")
@@ -282,23 +289,23 @@ def test_import_areas_nyc_three_level_tree(tmp_path: Path) -> None:
     assert len(paths[paths["ancestor_code"] == "NYC"]) == 1 + 5 + 71 + 262
     # areas stored in EPSG:4326 match the source reprojected independently
     got = stored(engine, "town")
-    boroughs = gpd.read_file(NYC / "nybb_24c" / "nybb.shp").to_crs(4326)
+    boroughs = gpd.read_file(NYC / "nybb_24c" / "nybb.shp")
     boroughs.index = boroughs["BoroCode"].astype(int).astype(str)
-    assert got.area.sum() == pytest.approx(boroughs.area.sum(), rel=1e-9)
+    back = got.to_crs(boroughs.crs)  # round trip through EPSG:4326, in US feet
+    assert back.area.loc[boroughs.index].to_numpy() == pytest.approx(
+        boroughs.area.to_numpy(), rel=1e-7)
     again = import_nyc(engine, tmp_path)
     assert [s.unchanged for s in again] == [5, 71, 262]
     assert sum(s.added + s.updated for s in again) == 0
 
 
-def test_import_areas_nyc_map_layers_and_callback(tmp_path: Path,
+def test_import_areas_nyc_map_layers_and_callback(nyc, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    nyc_available()
     from geodata.layers import build_layers
     from queries.context import QueryContext
     from queries.geometry import fetch_area_shapes
 
-    engine = empty_sqlite(tmp_path / "nyc.sqlite")
-    import_nyc(engine, tmp_path)
+    engine = nyc[0]
     layers = build_layers(fetch_area_shapes(QueryContext(engine=engine)))
     display = layers.display
     for level, n in (("county", 1), ("town", 5), ("village", 71), ("grid", 262)):
