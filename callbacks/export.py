@@ -6,7 +6,6 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State
 
-from callbacks.context import checked_view
 from dashboard import ids
 from dashboard.view import View, to_query
 
@@ -23,7 +22,10 @@ def _path(target: str) -> str:
 def update_export_links(data: dict[str, Any] | None, link_ids: list[dict[str, str]]
                         ) -> list[str]:
     """View -> every export link's href (area, period, metric and language of the page)."""
-    view = checked_view(data)
+    # no database here: the export routes check the area against the caller's scope
+    view = View.from_store(data)
+    if not (view.area and view.start and view.end):
+        raise PreventUpdate
     return [export_href(i["index"], view) for i in link_ids or []]
 
 

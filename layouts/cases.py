@@ -19,6 +19,7 @@ from dash.dash_table.Format import Format, Scheme
 from dashboard import ids
 from dashboard.formats import fmt_hours, fmt_int, fmt_pct, is_missing
 from dashboard.i18n import t
+from layouts.components import GRAPH_CONFIG
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 INK = "#1b2430"
@@ -74,9 +75,6 @@ DEFINITION_OF = {row[0].removeprefix("cases.kpi."): row for row in DEFINITIONS}
 STAGE_NAMES: tuple[str, ...] = ("accept", "dispatch", "resolve", "close")
 RISK_HOURS: tuple[int, ...] = (4, 8, 24, 48)
 DEFAULT_RISK_HOURS = 24
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
-                "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
-                "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
 # --- page skeletons ---------------------------------------------------------------------

@@ -7,6 +7,15 @@ from dash import html
 from dashboard.formats import fmt_hours, fmt_int, fmt_pct, is_missing
 from dashboard.i18n import CATALOGUE, t
 
+#: Graph options shared by every chart: plotly's own download button renders at briefing
+#: resolution (1920 px wide); server-side PNG/SVG with footer and audit are in
+#: ``dashboard.export``.
+GRAPH_CONFIG: dict[str, object] = {
+    "displaylogo": False, "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "width": 1920, "height": 1080, "scale": 1},
+}
+
 #: How each KPI is shown: its unit key and formatter.
 KPI_FORMATS = {
     "cases": ("unit.cases", "int"),

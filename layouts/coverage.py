@@ -22,7 +22,7 @@ from dashboard import ids
 from dashboard.formats import fmt_int, is_missing
 from dashboard.i18n import t
 from dashboard.indicators import INDICATORS, lorenz
-from layouts.components import panel
+from layouts.components import GRAPH_CONFIG, panel
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 INK = "#1b2430"
@@ -36,8 +36,6 @@ FIRST = "#9aa3b1"
 TOP_N = 10
 #: A Gini change below this is "about stable" (noise between months).
 STABLE_GINI = 0.01
-GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-                "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
 def _graph(id_: str, height: int, class_name: str = "") -> dcc.Graph:

@@ -21,6 +21,7 @@ from dashboard.formats import fmt_hours, fmt_pct
 from dashboard.glyphs import style_url
 from dashboard.i18n import t
 from dashboard.metrics import MAP_METRICS, Metric
+from layouts.components import GRAPH_CONFIG
 
 NEUTRAL = "#c9cfd8"  # insufficient data: neither good nor bad
 BORDER = "#ffffff"
@@ -51,9 +52,7 @@ def map_panel(lang: str = "zh") -> html.Section:
             dcc.Graph(
                 id=ids.Map.GRAPH,
                 className="map-graph",
-                config={"displaylogo": False, "scrollZoom": True,
-                        "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-                        "toImageButtonOptions": {"format": "png", "scale": 2}},
+                config={**GRAPH_CONFIG, "scrollZoom": True, "responsive": False},
                 style={"height": f"{MAP_HEIGHT}px"},
             ),
             html.Div(id=ids.Map.HINT, className="map-hint"),
