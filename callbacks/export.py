@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dash import ALL, Dash, Input, Output, State
+from dash.exceptions import PreventUpdate
 
 from dashboard import ids
 from dashboard.view import View, to_query
