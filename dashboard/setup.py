@@ -110,9 +110,13 @@ def file_lock(path: Path) -> Iterator[None]:
 
 
 def ensure_embedded(engine: Engine, sqlite_path: Path, seed: int) -> None:
-    """First run of the embedded default: create the SQLite file and the demo county."""
+    """First run of the embedded default: create the SQLite file and the demo county.
+
+    A file that already has the schema is only upgraded - even when empty, because
+    ``countydash init`` (without ``--demo``) made it for real data about to be imported.
+    """
     with file_lock(sqlite_path.with_suffix(".lock")):
-        if migrate.is_initialised(engine) and not is_empty(engine):
+        if migrate.is_initialised(engine):
             migrate.upgrade(engine)
             return
         log.warning("creating the embedded demo database at %s (first run)", sqlite_path)

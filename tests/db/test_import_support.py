@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 
 from dashboard import migrate
 
@@ -20,9 +20,14 @@ NYC = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "nyc"
 
 
 def empty_sqlite(path: Path) -> Engine:
-    from dashboard import db
+    """A migrated, empty SQLite file with foreign keys enforced (as ``db.get_engine`` does),
+    on an engine of its own so that the process-wide engine cache is left alone."""
+    engine = create_engine(f"sqlite:///{path}")
 
-    engine = db.get_engine(f"sqlite:///{path}")
+    @event.listens_for(engine, "connect")
+    def _foreign_keys(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
     migrate.upgrade(engine)
     return engine
 
@@ -31,7 +36,9 @@ def empty_sqlite(path: Path) -> Engine:
 def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An empty, migrated database: a SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
-        yield empty_sqlite(tmp_path / "import.sqlite")
+        engine = empty_sqlite(tmp_path / "import.sqlite")
+        yield engine
+        engine.dispose()
         return
     from dashboard.settings import normalise_url
 
