@@ -23,15 +23,21 @@ from queries.coverage import fetch_coverage_by_child, fetch_coverage_month
 from queries.grids import fetch_grid_card
 
 
-def map_frame(qctx: Any, parent: str, view: View) -> Any:
-    """Child figures of ``parent`` plus derived metrics for the view's period."""
+def map_frame(qctx: Any, parent: str, view: View, metric: str) -> Any:
+    """Child figures of ``parent`` plus derived metrics for the view's period.
+
+    The warning tier (an evaluation of every rule over the county) and the coverage index
+    are computed only when they are the metric shown.
+    """
     assert view.start and view.end
     frame = fetch_children_figures(qctx, parent, view.start, view.end).copy()
     households = frame["households"].astype(float).where(frame["households"] > 0)
     frame["cases_per_1k"] = frame["cases"] / households * 1000
     frame["within_sla_rate"] = (frame["within_sla"] / frame["cases"].where(frame["cases"] > 0))
-    frame["warning_tier"] = tier_ranks(qctx, frame)
-    frame["coverage_index"] = coverage_of_children(qctx, parent, view, frame)
+    if metric == "warning_tier":
+        frame["warning_tier"] = tier_ranks(qctx, frame)
+    if metric == "coverage_index":
+        frame["coverage_index"] = coverage_of_children(qctx, parent, view, frame)
     return frame
 
 
@@ -80,7 +86,7 @@ def update_map(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, A
     view = checked_view(data, qctx)
     metric = map_metric(view.metric)
     parent, selected = map_target(qctx, view.area)
-    frame = map_frame(qctx, parent, view)
+    frame = map_frame(qctx, parent, view, metric.name)
     new_key = {"parent": parent, "selected": selected, "lang": view.lang}
     if key and {k: key.get(k) for k in new_key} == new_key:
         labels = parent_layer(qctx, parent, tuple(fetch_children(qctx, parent)["code"])).labels

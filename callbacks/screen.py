@@ -135,7 +135,7 @@ def update_map(key: dict[str, Any] | None) -> object:
         qctx, area, lang = _panel_context(key)
         end = (qctx.now - timedelta(seconds=1)).date()
         view = View(area=area, start=end - timedelta(days=29), end=end, lang=lang)
-        frame = map_frame(qctx, area, view)
+        frame = map_frame(qctx, area, view, "warning_tier")
         layer = parent_layer(qctx, area, tuple(fetch_children(qctx, area)["code"]))
     except SQLAlchemyError as exc:
         raise PreventUpdate from exc

@@ -25,8 +25,10 @@ PAGES = {"/": overview.page, "/audit": audit.page, "/warnings": warnings.page,
 PLANNED: set[str] = set()
 
 
-def on_url_view(search: str | None, _pathname: str | None) -> tuple[dict[str, Any], list]:
-    """URL changes -> the validated view (area inside the caller's scope, a full period)."""
+def on_url_view(search: str | None, _pathname: str | None, current: dict[str, Any] | None
+                ) -> tuple[Any, Any]:
+    """URL changes -> the validated view (area inside the caller's scope, a full period);
+    an unchanged view is not re-sent, so a page change does not re-run every panel."""
     qctx = query_context()
     view = parse_query(search)
     roots = fetch_roots(qctx)
@@ -43,7 +45,10 @@ def on_url_view(search: str | None, _pathname: str | None) -> tuple[dict[str, An
     view = replace(view, area=view.area or root_code, problems=()).with_period(
         last_full_day(qctx)
     )
-    return view.to_store(), shell.alerts(messages)
+    store = view.to_store()
+    if store == current and not messages:
+        return no_update, no_update
+    return store, shell.alerts(messages)
 
 
 def update_navbar(data: dict[str, Any], pathname: str | None) -> tuple[list, list, list, list]:
@@ -134,6 +139,7 @@ def register(app: Dash) -> None:
     app.callback(
         Output(ids.Shell.VIEW, "data"), Output(ids.Shell.ALERT, "children"),
         Input(ids.Shell.URL, "search"), Input(ids.Shell.URL, "pathname"),
+        State(ids.Shell.VIEW, "data"),
     )(on_url_view)
     app.callback(
         Output(ids.Shell.NAVBAR, "children"), Output(ids.Shell.BREADCRUMB, "children"),

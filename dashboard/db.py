@@ -95,3 +95,12 @@ def as_of(engine: Engine) -> datetime:
     if value:
         return datetime.fromisoformat(value)
     return datetime.now().replace(microsecond=0)
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh the planner's statistics after a bulk load (SQLite has none until then, and
+    PostgreSQL's estimates are far off right after COPY)."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, select
 
-from dashboard import migrate, schema
+from dashboard import db, migrate, schema
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ def init_database(engine: Engine, *, demo: bool = False, seed: int = 7,
 
     frames = build_demo(seed=seed, as_of=as_of, scale=scale)  # type: ignore[arg-type]
     write_demo(engine, frames)
+    db.analyze(engine)
     create_demo_users(engine)
     snapshot_demo_history(engine, scale)
 

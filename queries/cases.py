@@ -17,7 +17,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from dashboard import db
 from dashboard.cache import data_cached
@@ -59,16 +70,28 @@ def build_period_counts(ctx: QueryContext, area: str, start: date, end: date) ->
     ).where(within(c.area_code, area, ctx.scope), in_period(start, end))
 
 
+def open_parts(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """"Open at ``now``" as two disjoint, index-friendly parts: never resolved, and resolved
+    only after ``now``. An OR of the two makes both databases read every case of the area;
+    each part alone is a range on the (resolved_at, ...) index."""
+    reported = c.reported_at <= now
+    return and_(c.resolved_at.is_(None), reported), and_(c.resolved_at > now, reported)
+
+
 def build_open_counts(ctx: QueryContext, area: str) -> Select:
     """One row: open_now and overdue_now at the data's as-of instant (any report date)."""
     now = ctx.now
-    open_now = and_(c.reported_at <= now, (c.resolved_at.is_(None)) | (c.resolved_at > now))
-    return select(
-        func.count().label("open_now"),
-        func.coalesce(func.sum(case((c.due_at < literal(now), 1), else_=0)), 0).label(
-            "overdue_now"
-        ),
-    ).where(within(c.area_code, area, ctx.scope), open_now)
+
+    def part(cond: ColumnElement[bool]) -> Select:
+        return select(
+            func.count().label("open_now"),
+            func.coalesce(func.sum(case((c.due_at < literal(now), 1), else_=0)), 0).label(
+                "overdue_now"),
+        ).where(within(c.area_code, area, ctx.scope), cond)
+
+    u = union_all(*(part(cond) for cond in open_parts(now))).subquery()
+    return select(func.coalesce(func.sum(u.c.open_now), 0).label("open_now"),
+                  func.coalesce(func.sum(u.c.overdue_now), 0).label("overdue_now"))
 
 
 def build_resolution_hours(ctx: QueryContext, area: str, start: date, end: date) -> Select:
@@ -197,22 +220,25 @@ def build_children_figures(ctx: QueryContext, area: str, start: date, end: date)
 def build_children_open(ctx: QueryContext, area: str) -> Select:
     """Per direct child of ``area``: open_now and overdue_now at the as-of instant."""
     now = ctx.now
-    return (
-        select(
-            areas.c.code,
-            func.count().label("open_now"),
-            func.coalesce(func.sum(case((c.due_at < literal(now), 1), else_=0)), 0).label(
-                "overdue_now"
-            ),
+
+    def part(cond: ColumnElement[bool]) -> Select:
+        return (
+            select(
+                areas.c.code,
+                func.count().label("open_now"),
+                func.coalesce(func.sum(case((c.due_at < literal(now), 1), else_=0)), 0).label(
+                    "overdue_now"),
+            )
+            .select_from(cases)
+            .join(area_paths, area_paths.c.descendant_code == c.area_code)
+            .join(areas, areas.c.code == area_paths.c.ancestor_code)
+            .where(areas.c.parent_code == area, cond, within(c.area_code, area, ctx.scope))
+            .group_by(areas.c.code)
         )
-        .select_from(cases)
-        .join(area_paths, area_paths.c.descendant_code == c.area_code)
-        .join(areas, areas.c.code == area_paths.c.ancestor_code)
-        .where(areas.c.parent_code == area, c.reported_at <= now,
-               (c.resolved_at.is_(None)) | (c.resolved_at > now),
-               within(c.area_code, area, ctx.scope))
-        .group_by(areas.c.code)
-    )
+
+    u = union_all(*(part(cond) for cond in open_parts(now))).subquery()
+    return (select(u.c.code, func.sum(u.c.open_now).label("open_now"),
+                   func.sum(u.c.overdue_now).label("overdue_now")).group_by(u.c.code))
 
 
 @data_cached

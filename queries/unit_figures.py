@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Select, and_, case, func, literal, select, union_all
 
 from dashboard import db
 from dashboard.cache import data_cached
 from dashboard.schema import area_paths, areas, cases
-from queries.cases import grouped_quantiles
+from queries.cases import grouped_quantiles, open_parts
 from queries.context import QueryContext
 from queries.scope import in_scope
 from queries.sqlfuncs import hours
@@ -51,18 +51,24 @@ def build_level_window(ctx: QueryContext, level: str, lo: datetime, hi: datetime
 
 
 def build_level_open(ctx: QueryContext, level: str, now: datetime) -> Select:
-    """Per area of ``level``: cases open and overdue at ``now``."""
+    """Per area of ``level``: cases open and overdue at ``now`` (two index-friendly parts, see
+    :func:`queries.cases.open_parts`)."""
     on_paths, on_areas = _rollup(level)
-    return (
-        select(areas.c.code, func.count().label("open_now"),
-               func.sum(case((c.due_at < literal(now), 1), else_=0)).label("overdue_now"))
-        .select_from(cases)
-        .join(area_paths, on_paths)
-        .join(areas, on_areas)
-        .where(c.reported_at <= now, (c.resolved_at.is_(None)) | (c.resolved_at > now),
-               in_scope(c.area_code, ctx.scope))
-        .group_by(areas.c.code)
-    )
+
+    def part(cond: object) -> Select:
+        return (
+            select(areas.c.code, func.count().label("open_now"),
+                   func.sum(case((c.due_at < literal(now), 1), else_=0)).label("overdue_now"))
+            .select_from(cases)
+            .join(area_paths, on_paths)
+            .join(areas, on_areas)
+            .where(cond, in_scope(c.area_code, ctx.scope))
+            .group_by(areas.c.code)
+        )
+
+    u = union_all(*(part(cond) for cond in open_parts(now))).subquery()
+    return (select(u.c.code, func.sum(u.c.open_now).label("open_now"),
+                   func.sum(u.c.overdue_now).label("overdue_now")).group_by(u.c.code))
 
 
 def build_level_hours(ctx: QueryContext, level: str, lo: datetime, hi: datetime) -> Select:
