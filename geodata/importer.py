@@ -454,29 +454,12 @@ def _parents(gdf: gpd.GeoDataFrame, codes: pd.Series, source: AreaSource,
 
 
 def outlines(existing: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Every area's outline in EPSG:4326: stored where present, else the union of its
-    children's (bottom-up). Unlike the map's coverage union this tolerates real data whose
-    neighbours do not share vertices exactly. Column ``source``: stored / dissolved / ''."""
-    from geodata.layers import to_geoseries
+    """Every area's outline in EPSG:4326: stored where present, else dissolved from its
+    children (the map's own :func:`geodata.layers.build_outlines`, which falls back to a
+    general union for real data whose neighbours do not share vertices exactly)."""
+    from geodata.layers import build_outlines
 
-    frame = existing.set_index("code")
-    has = frame["geom"].notna()
-    geometry = gpd.GeoSeries([None] * len(frame), index=frame.index, crs=WGS84)
-    if has.any():
-        geometry.loc[has] = to_geoseries(frame.loc[has, "geom"], frame.loc[has, "geom_crs"])
-    gdf = gpd.GeoDataFrame(frame[["name", "level", "parent_code"]], geometry=geometry,
-                           crs=WGS84)
-    gdf["source"] = np.where(has, "stored", "")
-    for level in reversed(LEVELS[:-1]):
-        below = LEVELS[LEVELS.index(level) + 1]
-        missing = gdf.index[(gdf["level"] == level) & gdf.geometry.isna()]
-        kids = gdf[(gdf["level"] == below) & gdf.geometry.notna()
-                   & gdf["parent_code"].isin(missing)]
-        for parent, group in kids.groupby("parent_code"):
-            union = shapely.union_all(shapely.make_valid(group.geometry.to_numpy()))
-            gdf.loc[parent, "geometry"] = union
-            gdf.loc[parent, "source"] = "dissolved"
-    return gdf
+    return build_outlines(existing)
 
 
 def _parent_outlines(existing: pd.DataFrame, level: str) -> gpd.GeoDataFrame:
