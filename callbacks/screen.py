@@ -12,7 +12,6 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
-from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.context import query_context, settings
 from dashboard import db, ids
@@ -55,7 +54,7 @@ def on_tick(_refresh: int | None, tour_step: int | None, search: str | None,
             area = asked or areas[0]
             if "tour=1" in (search or "") and tour_step:
                 area = areas[tour_step % len(areas)]
-    except SQLAlchemyError:
+    except db.DatabaseError:
         since = (health or {}).get("stale_since") or (health or {}).get("ok_at") or now
         return no_update, {"ok": False, "stale_since": since,
                            "ok_at": (health or {}).get("ok_at")}
@@ -79,7 +78,7 @@ def update_head(key: dict[str, Any] | None) -> tuple[object, str]:
         county = str(fetch_roots(qctx).iloc[0]["name"])
         demo = db.meta(qctx.engine).get("synthetic") == "1"
         name = str((fetch_area(qctx, area) or {}).get("name", ""))
-    except SQLAlchemyError as exc:
+    except db.DatabaseError as exc:
         raise PreventUpdate from exc
     title: list[object] = [t("screen.title", lang, county=county)]
     if demo:
@@ -96,7 +95,7 @@ def update_status(health: dict[str, Any] | None, key: dict[str, Any] | None) -> 
                          className="stale", **{"data-stale": "1"})
     try:
         as_of = query_context().now
-    except SQLAlchemyError as exc:
+    except db.DatabaseError as exc:
         raise PreventUpdate from exc
     return html.Span([html.Span(t("screen.live", lang) + " · ", className="live"),
                       t("screen.as_of", lang, as_of=fmt_datetime(as_of, lang))],
@@ -111,7 +110,7 @@ def update_kpis(key: dict[str, Any] | None) -> list[object]:
         kpis = fetch_kpis(qctx, area, end - timedelta(days=29), end)
         last24 = fetch_kpis(qctx, area, end, end)["cases"]
         at_risk = fetch_open_risk(qctx, area, 24.0)
-    except SQLAlchemyError as exc:
+    except db.DatabaseError as exc:
         raise PreventUpdate from exc
     return screen.kpi_tiles(kpis, last24, at_risk, lang)
 
@@ -122,7 +121,7 @@ def update_trend(key: dict[str, Any] | None) -> object:
         qctx, area, lang = _panel_context(key)
         end = (qctx.now - timedelta(seconds=1)).date()
         daily = fetch_daily_counts(qctx, area, end - timedelta(days=29), end)
-    except SQLAlchemyError as exc:
+    except db.DatabaseError as exc:
         raise PreventUpdate from exc
     return screen.trend_figure(daily, lang)
 
@@ -137,7 +136,7 @@ def update_map(key: dict[str, Any] | None) -> object:
         view = View(area=area, start=end - timedelta(days=29), end=end, lang=lang)
         frame = map_frame(qctx, area, view, "warning_tier")
         layer = parent_layer(qctx, area, tuple(fetch_children(qctx, area)["code"]))
-    except SQLAlchemyError as exc:
+    except db.DatabaseError as exc:
         raise PreventUpdate from exc
     frame = frame[frame["code"].isin(layer.codes)]
     return map_layout.map_figure(
@@ -154,7 +153,7 @@ def update_warnings(key: dict[str, Any] | None) -> tuple[list, list]:
     try:
         qctx, area, lang = _panel_context(key)
         frame = warnings_in_view(qctx, area)
-    except SQLAlchemyError as exc:
+    except db.DatabaseError as exc:
         raise PreventUpdate from exc
     counts = frame["tier"].value_counts().to_dict()
     red = frame[frame["tier"] == "red"].sort_values(["days_held", "code"],
@@ -169,7 +168,7 @@ def update_spread(key: dict[str, Any] | None) -> object:
     try:
         qctx, area, lang = _panel_context(key)
         trend = fetch_coverage_trend(qctx, area, qctx.now.date())
-    except SQLAlchemyError as exc:
+    except db.DatabaseError as exc:
         raise PreventUpdate from exc
     trend = trend[trend["gini"].notna()]
     months = [f"{m:%Y-%m}" for m in trend["month"]]

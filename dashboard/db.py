@@ -13,8 +13,12 @@ from functools import lru_cache
 
 import pandas as pd
 from sqlalchemy import Engine, Executable, create_engine, event, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import schema
+
+#: What callbacks catch when the database is away (they never import SQLAlchemy themselves).
+DatabaseError = SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
