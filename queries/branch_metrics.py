@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Float, Select, cast, func, select
+from sqlalchemy import Select, func, select
 
 from dashboard import db
 from dashboard.cache import data_cached
 from dashboard.schema import coverage_monthly as cov
 from dashboard.schema import party_branches as pb
 from queries.context import QueryContext
+from queries.coverage import share_columns
 from queries.scope import in_scope
 
 
@@ -20,19 +21,17 @@ def latest_month_before(ctx: QueryContext, instant: datetime) -> Select:
                                                .date())
 
 
-def _share(num: object, den: object) -> object:
-    return cast(num, Float) / func.nullif(den, 0)
-
-
 def build_branch_month(ctx: QueryContext, month: date) -> Select:
-    """Shares per branch for ``month`` (NULL where the denominator is 0)."""
+    """Shares per branch for ``month`` (NULL where the denominator is 0), with the same
+    share expressions as the coverage page."""
+    shares = share_columns()
     return (
         select(pb.c.id.label("code"), pb.c.name, pb.c.area_code, cov.c.members.label("sample"),
-               _share(cov.c.registered, cov.c.members).label("registered_share"),
-               _share(cov.c.active_30d, cov.c.members).label("active_share"),
+               shares["registered"].label("registered_share"),
+               shares["active"].label("active_share"),
                cov.c.study_completion,
-               _share(cov.c.meetings_recorded, cov.c.meetings_required).label("meetings_share"),
-               _share(cov.c.broadband_households, cov.c.households).label("broadband_share"))
+               shares["meetings"].label("meetings_share"),
+               shares["broadband"].label("broadband_share"))
         .join(cov, cov.c.branch_id == pb.c.id)
         .where(cov.c.month == month, in_scope(pb.c.area_code, ctx.scope))
         .order_by(pb.c.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -74,33 +75,39 @@ def pg_admin_url() -> str | None:
     return normalise_url(url) if url else None
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for this session; dropped afterwards."""
+@contextmanager
+def fresh_pg_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database (its URL) that is dropped afterwards; skips, or fails
+    in CI, where no server is configured."""
     admin_url = pg_admin_url()
     if not admin_url:
         skip_or_fail("COUNTYDASH_TEST_PG_URL is not set")
     assert admin_url
-    name = f"countydash_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        skip_or_fail(f"cannot create a PostgreSQL database: {exc}")
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        from dashboard import db
-
-        db.get_engine.cache_clear()
         with admin.connect() as conn:
             conn.execute(text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
             ), {"n": name})
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this session; dropped afterwards."""
+    from dashboard import db
+
+    with fresh_pg_database("countydash_test") as url:
+        try:
+            yield url
+        finally:
+            db.get_engine.cache_clear()  # close the app's pools before the drop
 
 
 @pytest.fixture(scope="session")

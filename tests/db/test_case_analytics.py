@@ -7,22 +7,20 @@ compute with pandas only; they share no code with ``queries/``.
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, insert
 
 from dashboard import schema
 from queries import case_analytics as ca
 from queries.cases import fetch_kpis
 from queries.context import QueryContext, Scope
 from tests import reference
-from tests.conftest import pg_admin_url, skip_or_fail
+from tests.conftest import fresh_pg_database
 from tests.db.test_case_kpis import NOW, hand_built
 
 COUNTY = "211122"
@@ -345,24 +343,13 @@ def hand_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  
         yield engine
         engine.dispose()
         return
-    admin_url = pg_admin_url()
-    if not admin_url:
-        skip_or_fail("COUNTYDASH_TEST_PG_URL is not set")
-    assert admin_url
-    name = f"countydash_hand_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = hand_built(make_url(admin_url).set(database=name)
-                        .render_as_string(hide_password=False))
-    try:
-        extend_hand_built(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with fresh_pg_database("countydash_hand") as url:
+        engine = hand_built(url)
+        try:
+            extend_hand_built(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 T0 = datetime(2026, 3, 2, 9, 0)

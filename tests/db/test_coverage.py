@@ -7,15 +7,13 @@ index is spelled out here by hand with the default weights (no import from ``que
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, insert
 
 from dashboard import migrate, schema
 from dashboard.indicators import DEFAULT_WEIGHTS, as_key, gini
@@ -30,7 +28,7 @@ from queries.coverage import (
 )
 from queries.coverage_stats import fetch_coverage_stats
 from tests import reference
-from tests.conftest import pg_admin_url, skip_or_fail
+from tests.conftest import fresh_pg_database
 
 COUNTY = "211122"
 W = as_key(DEFAULT_WEIGHTS)
@@ -305,22 +303,12 @@ def small_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]: 
         yield fill_small(engine)
         engine.dispose()
         return
-    admin_url = pg_admin_url()
-    if not admin_url:
-        skip_or_fail("COUNTYDASH_TEST_PG_URL is not set")
-    assert admin_url
-    name = f"countydash_cov_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(make_url(admin_url).set(database=name))
-    try:
-        yield fill_small(engine)
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with fresh_pg_database("countydash_cov") as url:
+        engine = create_engine(url)
+        try:
+            yield fill_small(engine)
+        finally:
+            engine.dispose()
 
 
 B1_FEB = 100 * (0.2 * 0.8 + 0.25 * 0.5 + 0.2 * 0.5 + 0.2 * 0.75 + 0.15 * 0.6)  # 62.5
