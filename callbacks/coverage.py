@@ -7,9 +7,11 @@ from typing import Any
 
 import pandas as pd
 from dash import Dash, Input, Output, ctx, no_update
+from flask import current_app
 
 from callbacks.context import audit_pii_view, checked_view, query_context
 from dashboard import ids
+from dashboard.charts import ChartRequest, lorenz_chart
 from dashboard.i18n import t
 from dashboard.indicators import as_key, configured_weights
 from dashboard.view import View, to_query
@@ -45,16 +47,12 @@ def update_summary(data: dict[str, Any]) -> tuple[Any, ...]:
     weights = as_key()
     frame = fetch_branch_coverage(qctx, view.area, month, weights)
     trend = fetch_coverage_trend(qctx, view.area, month, weights)
-    first_month = trend["month"].iloc[0] if not trend.empty else None
-    first = (fetch_branch_coverage(qctx, view.area, first_month, weights)
-             if first_month is not None and first_month != month else None)
+    req = ChartRequest(area=view.area, start=view.start, end=view.end, lang=view.lang)
     return (
         heading, note, layout.kpi_row(frame, trend, view.lang),
         layout.spread_note(trend, view.lang),
         layout.trend_figure(trend, view.lang),
-        layout.lorenz_figure(frame["coverage_index"].to_numpy(),
-                             None if first is None else first["coverage_index"].to_numpy(),
-                             month, first_month, view.lang),
+        lorenz_chart(qctx, current_app.config["COUNTYDASH_RULES"], req),
     )
 
 

@@ -10,58 +10,14 @@ from flask import current_app
 
 from callbacks.context import audit_pii_view, checked_view, query_context
 from dashboard import ids
+from dashboard.charts import map_frame
 from dashboard.i18n import t
-from dashboard.indicators import as_key
 from dashboard.metrics import map_metric
-from dashboard.tiers import current_warnings
 from dashboard.view import View, parse_query, to_query
 from geodata.service import parent_layer
 from layouts import map as map_layout
 from queries.areas import fetch_area, fetch_children
-from queries.cases import fetch_children_figures
-from queries.coverage import fetch_coverage_by_child, fetch_coverage_month
 from queries.grids import fetch_grid_card
-
-
-def map_frame(qctx: Any, parent: str, view: View, metric: str) -> Any:
-    """Child figures of ``parent`` plus derived metrics for the view's period.
-
-    The warning tier (an evaluation of every rule over the county) and the coverage index
-    are computed only when they are the metric shown.
-    """
-    assert view.start and view.end
-    frame = fetch_children_figures(qctx, parent, view.start, view.end).copy()
-    households = frame["households"].astype(float).where(frame["households"] > 0)
-    frame["cases_per_1k"] = frame["cases"] / households * 1000
-    frame["within_sla_rate"] = (frame["within_sla"] / frame["cases"].where(frame["cases"] > 0))
-    if metric == "warning_tier":
-        frame["warning_tier"] = tier_ranks(qctx, frame)
-    if metric == "coverage_index":
-        frame["coverage_index"] = coverage_of_children(qctx, parent, view, frame)
-    return frame
-
-
-def coverage_of_children(qctx: Any, parent: str, view: View, frame: Any) -> Any:
-    """Mean branch coverage index (0-100) per child for the month of the period's end; NaN
-    where a child has no judged branch."""
-    assert view.end
-    month = fetch_coverage_month(qctx, parent, view.end)
-    if month is None or frame.empty:
-        return float("nan")
-    cov = fetch_coverage_by_child(qctx, parent, month, as_key())
-    return frame["code"].map(dict(zip(cov["code"], cov["coverage_index"], strict=True)))
-
-
-def tier_ranks(qctx: Any, frame: Any) -> Any:
-    """Current tier of each child as 0 red, 1 yellow, 2 blue, 3 none; NaN where the child's
-    level has no rules (not judged)."""
-    if frame.empty:
-        return []
-    level = frame["level"].iloc[0]
-    warnings = current_warnings(qctx, current_app.config["COUNTYDASH_RULES"])
-    judged = warnings[warnings["unit_type"] == level]
-    ranks = dict(zip(judged["code"], judged["rank"].fillna(3), strict=True))
-    return frame["code"].map(ranks).astype(float)
 
 
 def map_target(qctx: Any, code: str) -> tuple[str, str | None]:
@@ -86,7 +42,9 @@ def update_map(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, A
     view = checked_view(data, qctx)
     metric = map_metric(view.metric)
     parent, selected = map_target(qctx, view.area)
-    frame = map_frame(qctx, parent, view, metric.name)
+    assert view.start and view.end
+    frame = map_frame(qctx, current_app.config["COUNTYDASH_RULES"], parent, view.start,
+                      view.end, metric.name)
     new_key = {"parent": parent, "selected": selected, "lang": view.lang}
     if key and {k: key.get(k) for k in new_key} == new_key:
         labels = parent_layer(qctx, parent, tuple(fetch_children(qctx, parent)["code"])).labels

@@ -12,14 +12,16 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
+from flask import current_app
 
 from callbacks.context import query_context, settings
 from dashboard import db, ids
 from dashboard.auth import current_user
+from dashboard.charts import map_frame
 from dashboard.formats import fmt_datetime
 from dashboard.i18n import t
 from dashboard.metrics import map_metric
-from dashboard.view import View, parse_query
+from dashboard.view import parse_query
 from geodata.service import parent_layer
 from layouts import map as map_layout
 from layouts import screen
@@ -128,13 +130,11 @@ def update_trend(key: dict[str, Any] | None) -> object:
 
 def update_map(key: dict[str, Any] | None) -> object:
     """Data key -> the area's children coloured by warning tier."""
-    from callbacks.map import map_frame
-
     try:
         qctx, area, lang = _panel_context(key)
         end = (qctx.now - timedelta(seconds=1)).date()
-        view = View(area=area, start=end - timedelta(days=29), end=end, lang=lang)
-        frame = map_frame(qctx, area, view, "warning_tier")
+        frame = map_frame(qctx, current_app.config["COUNTYDASH_RULES"], area,
+                          end - timedelta(days=29), end, "warning_tier")
         layer = parent_layer(qctx, area, tuple(fetch_children(qctx, area)["code"]))
     except db.DatabaseError as exc:
         raise PreventUpdate from exc

@@ -1,8 +1,6 @@
 """Exported charts and the briefing pack: content as data first, then PPTX or PDF.
 
-:func:`chart_figure` is the registry of exportable charts: for an area, a period and the
-caller's :class:`~queries.context.QueryContext` it fetches (scoped) figures and builds the same
-figure the page shows. :func:`build_brief` gathers the pack's content into a :class:`Brief`
+:func:`build_brief` gathers the pack's content into a :class:`Brief`
 (text already formatted the Chinese way, chart images already rendered); :func:`to_pptx` and
 :func:`to_pdf` only lay it out. The PDF is an HTML page printed by Debian's headless chromium,
 so its text stays text (searchable, ``pdftotext`` reads it).
@@ -28,13 +26,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import db
+from dashboard.charts import ChartRequest, chart_figure
 from dashboard.export import EXPORT_FONT, RENDERER, footer_text, prepare
 from dashboard.formats import fmt_datetime, fmt_period
 from dashboard.i18n import t
 from dashboard.rules import RuleSet
 from queries.context import QueryContext
 
-CHARTS: tuple[str, ...] = ("map", "stages", "categories", "coverage", "trend")
 #: Charts in the pack, in order, with the heading key of their slide / page.
 BRIEF_CHARTS: tuple[tuple[str, str], ...] = (
     ("map", "export.brief.map"), ("stages", "export.brief.stages"),
@@ -66,94 +64,6 @@ def check_request(ctx: QueryContext, area: str, start: date, end: date) -> dict[
     if row is None:
         raise ExportError("export.error.area")
     return row
-
-
-# --- the chart registry -----------------------------------------------------------------
-
-def _map_frame(ctx: QueryContext, rules: RuleSet, parent: str, start: date, end: date
-               ) -> pd.DataFrame:
-    from dashboard.tiers import current_warnings
-    from queries.cases import fetch_children_figures
-
-    frame = fetch_children_figures(ctx, parent, start, end).copy()
-    households = frame["households"].astype(float).where(frame["households"] > 0)
-    frame["cases_per_1k"] = frame["cases"] / households * 1000
-    frame["within_sla_rate"] = frame["within_sla"] / frame["cases"].where(frame["cases"] > 0)
-    if not frame.empty:
-        warnings = current_warnings(ctx, rules)
-        judged = warnings[warnings["unit_type"] == frame["level"].iloc[0]]
-        ranks = dict(zip(judged["code"], judged["rank"].fillna(3), strict=True))
-        frame["warning_tier"] = frame["code"].map(ranks).astype(float)
-    else:
-        frame["warning_tier"] = pd.Series(dtype=float)
-    return frame
-
-
-def map_chart(ctx: QueryContext, rules: RuleSet, area: str, start: date, end: date,
-              metric_name: str | None, lang: str) -> tuple[go.Figure, str]:
-    """The children of ``area`` (or its siblings, at the bottom of the tree) by metric."""
-    from dashboard.metrics import map_metric
-    from geodata.service import parent_layer
-    from layouts.export import static_map_figure
-    from queries.areas import fetch_area, fetch_children
-
-    metric = map_metric(metric_name)
-    parent = area
-    if fetch_children(ctx, area).empty:
-        up = (fetch_area(ctx, area) or {}).get("parent_code")
-        if isinstance(up, str) and fetch_area(ctx, up) is not None:
-            parent = up
-    frame = _map_frame(ctx, rules, parent, start, end)
-    if metric.name not in frame:
-        metric = map_metric(None)
-    layer = parent_layer(ctx, parent, tuple(fetch_children(ctx, parent)["code"]))
-    frame = frame[frame["code"].isin(layer.codes)]
-    fig = static_map_figure(layer.geojson, frame, metric, lang, ctx.min_sample, layer.outline,
-                            layer.labels, layer.bounds)
-    return fig, t(f"map.metric.{metric.name}", lang)
-
-
-def chart_figure(ctx: QueryContext, rules: RuleSet, chart: str, area: str, start: date,
-                 end: date, lang: str, metric: str | None = None) -> tuple[go.Figure, str]:
-    """The figure of exportable ``chart`` and its name (for the title and the file name).
-
-    Every figure comes from ``fetch_*`` functions narrowed by ``ctx.scope``.
-    """
-    if chart == "map":
-        fig, metric_label = map_chart(ctx, rules, area, start, end, metric, lang)
-        return fig, f"{t('export.chart.map', lang)}-{metric_label}"
-    name = t(f"export.chart.{chart}", lang) if chart in CHARTS else chart
-    if chart == "stages":
-        from layouts.cases import stage_figure
-        from queries.case_analytics import fetch_stage_medians
-
-        return stage_figure(fetch_stage_medians(ctx, area, start, end), lang, 16), name
-    if chart == "categories":
-        from layouts.cases import category_figure
-        from queries.case_analytics import fetch_breakdown, fetch_categories
-
-        cats = fetch_categories(ctx)
-        names = cats["name_en"].fillna(cats["name"]) if lang == "en" else cats["name"]
-        frame = fetch_breakdown(ctx, area, start, end, "major")
-        return category_figure(frame, dict(zip(cats["code"], names, strict=True)), None,
-                               lang, 16), name
-    if chart == "coverage":
-        from dashboard.indicators import as_key
-        from layouts.coverage import empty_figure, trend_figure
-        from queries.coverage import fetch_coverage_month, fetch_coverage_trend
-
-        month = fetch_coverage_month(ctx, area, end)
-        if month is None:
-            return empty_figure(t("export.brief.coverage_none", lang)), name
-        return trend_figure(fetch_coverage_trend(ctx, area, month, as_key()), lang), name
-    if chart == "trend":
-        from layouts.cases import trend_figure as case_trend
-        from queries.case_analytics import fetch_trend
-
-        days = (end - start).days + 1
-        grain = "day" if days <= 62 else "week" if days <= 366 else "month"
-        return case_trend(fetch_trend(ctx, area, start, end, grain), grain, lang, 16), name
-    raise ExportError("export.error.chart")
 
 
 # --- the pack's content -----------------------------------------------------------------
@@ -239,8 +149,9 @@ def build_brief(ctx: QueryContext, rules: RuleSet, area: str, start: date, end: 
                   period=period, as_of=as_of, prepared=prepared,
                   demo=info.get("synthetic") == "1", source=source)
     brief.kpis = kpi_rows(ctx, area, start, end, lang)
+    req = ChartRequest(area=area, start=start, end=end, lang=lang, metric=metric)
     for chart, heading in BRIEF_CHARTS:
-        fig, metric_label = chart_figure(ctx, rules, chart, area, start, end, lang, metric)
+        fig, metric_label = chart_figure(ctx, rules, chart, req)
         if chart == "map":
             heading_text = t(heading, lang, metric=metric_label.split("-", 1)[-1])
         else:

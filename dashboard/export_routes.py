@@ -14,6 +14,7 @@ nothing in it. Every export (and every refused one) is written to the audit log.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flask import Flask, Response, abort, current_app, request, send_file
@@ -21,15 +22,14 @@ from flask import Flask, Response, abort, current_app, request, send_file
 from dashboard import db
 from dashboard.auth import User, current_user
 from dashboard.briefing import (
-    CHARTS,
     ExportError,
     brief_filename,
     build_brief,
-    chart_figure,
     check_request,
     describe,
     render_brief,
 )
+from dashboard.charts import CHARTS, ChartRequest, chart_figure
 from dashboard.export import export_filename, export_image, footer_text
 from dashboard.formats import fmt_period
 from dashboard.i18n import t
@@ -61,8 +61,7 @@ def _request_view(ctx: QueryContext, user: User) -> View:
         roots = fetch_roots(ctx)
         if roots.empty:
             abort(404)
-        view = View(area=str(roots["code"].iloc[0]), start=view.start, end=view.end,
-                    metric=view.metric, lang=view.lang)
+        view = replace(view, area=str(roots["code"].iloc[0]))
     return view.with_period((ctx.now - timedelta(seconds=1)).date())
 
 
@@ -97,8 +96,9 @@ def export_chart(chart: str, fmt: str) -> Response:
     except ExportError as exc:
         return _refuse(ctx, user, detail, exc.key)
     rules = current_app.config["COUNTYDASH_RULES"]
-    fig, name = chart_figure(ctx, rules, chart, view.area, view.start, view.end, view.lang,
-                             view.metric)
+    req = ChartRequest(area=view.area, start=view.start, end=view.end, lang=view.lang,
+                       metric=view.metric, cat=view.cat, src=view.src)
+    fig, name = chart_figure(ctx, rules, chart, req)
     when = datetime.now().replace(second=0, microsecond=0)
     title = t("export.title_line", view.lang, area=area["name"], chart=name.replace("-", " · "),
               period=fmt_period(view.start, view.end, view.lang))

@@ -20,6 +20,7 @@ from dashboard import ids
 from dashboard.formats import fmt_hours, fmt_int, fmt_pct, is_missing
 from dashboard.i18n import t
 from layouts.components import GRAPH_CONFIG
+from layouts.export import chart_links
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 INK = "#1b2430"
@@ -123,25 +124,31 @@ def page(lang: str = "zh") -> html.Div:
         html.Section(className="panel cases-kpi-panel", children=[
             html.Div(id=ids.Cases.KPIS, className="cases-kpi-groups"),
             html.Div(className="cases-kpi-group group-stages", children=[
-                html.Div(t("cases.stages", lang), className="cases-kpi-group-title"),
+                html.Div(className="cases-kpi-group-title figure-head", children=[
+                    t("cases.stages", lang), chart_links("stages", lang)]),
                 _graph(ids.Cases.STAGES, 190)]),
         ]),
         html.Div(className="cases-row", children=[
             _card(t("cases.histogram", lang), _graph(ids.Cases.HISTOGRAM, 320),
-                  html.P(t("cases.histogram.note", lang), className="cases-note")),
+                  html.P(t("cases.histogram.note", lang), className="cases-note"),
+                  controls=[chart_links("histogram", lang)]),
             _card(t("cases.backlog", lang), _graph(ids.Cases.BACKLOG, 320),
-                  html.P(t("cases.now_note", lang), className="cases-note")),
+                  html.P(t("cases.now_note", lang), className="cases-note"),
+                  controls=[chart_links("backlog", lang)]),
         ]),
         _card(t("cases.trend", lang), _graph(ids.Cases.TREND, 300), controls=[
             dcc.RadioItems(id=ids.Cases.GRAIN, value="day", options=[
                 {"label": t(f"cases.grain.{g}", lang), "value": g}
-                for g in ("day", "week", "month")], **radio)]),
+                for g in ("day", "week", "month")], **radio), chart_links("trend", lang)]),
         html.Div(className="cases-row", children=[
             _card(t("cases.category", lang), _graph(ids.Cases.CATEGORY, 520),
-                  html.P(id=ids.Cases.CATEGORY_NOTE, className="cases-note")),
+                  html.P(id=ids.Cases.CATEGORY_NOTE, className="cases-note"),
+                  controls=[chart_links("categories", lang)]),
             html.Div(className="cases-stack", children=[
-                _card(t("cases.source_mix", lang), _graph(ids.Cases.SOURCE_MIX, 220)),
-                _card(t("cases.heatmap", lang), _graph(ids.Cases.HEATMAP, 250)),
+                _card(t("cases.source_mix", lang), _graph(ids.Cases.SOURCE_MIX, 220),
+                      controls=[chart_links("sources", lang)]),
+                _card(t("cases.heatmap", lang), _graph(ids.Cases.HEATMAP, 250),
+                      controls=[chart_links("heatmap", lang)]),
             ]),
         ]),
         _card(t("cases.groups", lang), html.Div(id=ids.Cases.GROUP_TABLE), controls=[

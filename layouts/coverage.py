@@ -23,6 +23,7 @@ from dashboard.formats import fmt_int, is_missing
 from dashboard.i18n import t
 from dashboard.indicators import INDICATORS, lorenz
 from layouts.components import GRAPH_CONFIG, panel
+from layouts.export import chart_links
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 INK = "#1b2430"
@@ -44,6 +45,11 @@ def _graph(id_: str, height: int, class_name: str = "") -> dcc.Graph:
                      figure=empty_figure())
 
 
+def _figure_head(title: str, chart: str, lang: str) -> html.Div:
+    return html.Div(className="figure-head", children=[
+        html.H3(title, className="figure-title"), chart_links(chart, lang)])
+
+
 def page(lang: str = "zh") -> html.Div:
     """The coverage page; everything but the frame arrives through callbacks."""
     return html.Div(className="page coverage", children=[
@@ -54,14 +60,22 @@ def page(lang: str = "zh") -> html.Div:
             html.H2(t("coverage.spread.title", lang), className="panel-title"),
             html.Div(id=ids.Coverage.SPREAD_NOTE, className="spread-note-slot"),
             html.Div(className="coverage-spread-grid", children=[
-                html.Div([html.H3(t("coverage.trend.title", lang), className="figure-title"),
+                html.Div([_figure_head(t("coverage.trend.title", lang), "coverage", lang),
                           _graph(ids.Coverage.TREND, 420)]),
-                html.Div([html.H3(t("coverage.lorenz.title", lang), className="figure-title"),
+                html.Div([_figure_head(t("coverage.lorenz.title", lang), "lorenz", lang),
                           _graph(ids.Coverage.LORENZ, 420)]),
             ]),
         ]),
         html.Section(className="panel coverage-ranking", children=[
-            html.H2(t("coverage.ranking.title", lang), className="panel-title"),
+            html.Div(className="figure-head", children=[
+                html.H2(t("coverage.ranking.title", lang), className="panel-title"),
+                html.Span(className="chart-links", children=[
+                    html.Span(t("export.chart.ranking_worst", lang),
+                              className="export-chart-name"),
+                    chart_links("ranking_worst", lang),
+                    html.Span(t("export.chart.ranking_best", lang),
+                              className="export-chart-name"),
+                    chart_links("ranking_best", lang)])]),
             html.Div(className="coverage-ranking-grid", children=[
                 _graph(ids.Coverage.WORST, 400, "ranking-worst"),
                 _graph(ids.Coverage.BEST, 400, "ranking-best"),

@@ -32,6 +32,13 @@ def _link(target: str, label: str) -> html.A:
                   **{"data-export": target}, rel="nofollow")
 
 
+def chart_links(chart: str, lang: str = "zh") -> html.Span:
+    """PNG and SVG download links of one chart, for the head of its panel."""
+    return html.Span(className="export-chart chart-links", title=t("export.chart_links", lang),
+                     children=[_link(f"{chart}.png", t("export.png", lang)),
+                               _link(f"{chart}.svg", t("export.svg", lang))])
+
+
 def export_bar(lang: str = "zh") -> html.Section:
     """Download links: PNG and SVG per chart, the briefing pack as PPTX and PDF."""
     charts = [html.Span(className="export-chart", children=[

@@ -23,6 +23,7 @@ from dash import Dash
 from PIL import Image
 from sqlalchemy import Engine
 
+from dashboard.charts import CHARTS
 from dashboard.export_routes import register_export_routes
 from dashboard.factory import create_app
 from dashboard.i18n import t
@@ -275,3 +276,69 @@ def test_server_side_render_draws_cjk_glyphs(tmp_path: Path) -> None:
 
     # nine ideographs at 40 px: ~360 px wide; boxes from a CJK-less font are narrower
     assert width(a) > 1.4 * width(b) > 0
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_every_chart_exports_png_and_svg_with_title_and_footer(app: Dash, sqlite_engine: Engine,
+                                                               chart: str) -> None:
+    """Every chart of the registry (every chart a page offers) renders server-side: a PNG at
+    least 1920 px wide with ink in the footer strip, and an SVG holding the Chinese title."""
+    county, county_name, _, _ = areas(sqlite_engine)
+    client = client_as(app, "county")
+    png = client.get(f"/export/chart/{chart}.png?area={county}&{PERIOD}")
+    assert png.status_code == 200 and png.mimetype == "image/png", png.data[:200]
+    img = Image.open(io.BytesIO(png.data))
+    assert img.width >= 1920
+    assert ink(img.crop((0, 0, img.width, img.height - 60))) > 0.005  # a drawn chart
+    assert ink(img.crop((0, img.height - 54, img.width, img.height))) > 0.002
+    assert filename(png).startswith(f"{county_name}_{t(f'export.chart.{chart}', 'zh')}")
+    svg = client.get(f"/export/chart/{chart}.svg?area={county}&{PERIOD}")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    text = svg.data.decode()
+    assert county_name in text and t(f"export.chart.{chart}", "zh") in text
+    assert "导出：county · " in text
+
+
+def test_chart_export_follows_the_case_filters(app: Dash, sqlite_engine: Engine) -> None:
+    """A category filter in the view drills the exported category chart into its minors,
+    as the page does; a source filter narrows the distributions."""
+    county, _, _, _ = areas(sqlite_engine)
+    cats = reference.raw(sqlite_engine, "case_categories")
+    cases = reference.raw(sqlite_engine, "cases")
+    major = str(cases["category_code"].map(cats.set_index("code")["parent_code"])
+                .value_counts().index[0])
+    minors = cats[cats["parent_code"] == major]["name"].astype(str)
+    others = cats[cats["parent_code"].isna() & (cats["code"] != major)]["name"].astype(str)
+    client = client_as(app, "county")
+    svg = client.get(f"/export/chart/categories.svg?area={county}&{PERIOD}&cat={major}")
+    text = svg.data.decode()
+    assert any(name in text for name in minors)
+    assert not any(name in text for name in others)
+    plain = client.get(f"/export/chart/categories.svg?area={county}&{PERIOD}").data.decode()
+    assert any(name in plain for name in others)
+
+
+def test_every_page_chart_has_download_links() -> None:
+    """Each figure of the cases and coverage pages sits beside PNG and SVG links to a chart
+    of the registry (the same figure, rendered on the server)."""
+    from dash import dcc
+
+    from layouts import cases as cases_layout
+    from layouts import coverage as coverage_layout
+
+    def walk(node: object):  # type: ignore[no-untyped-def]
+        yield node
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list | tuple) else [children]:
+            if child is not None and not isinstance(child, str | int | float):
+                yield from walk(child)
+
+    for page in (cases_layout.page("zh"), coverage_layout.page("zh")):
+        nodes = list(walk(page))
+        graphs = [n for n in nodes if isinstance(n, dcc.Graph)]
+        targets = [n.id["index"] for n in nodes if isinstance(getattr(n, "id", None), dict)
+                   and n.id.get("type") == "export-link"]
+        charts = {target.rsplit(".", 1)[0] for target in targets}
+        assert charts <= set(CHARTS)
+        assert len(charts) == len(graphs) > 0
+        assert sorted(targets) == sorted(f"{c}.{f}" for c in charts for f in ("png", "svg"))

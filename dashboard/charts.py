@@ -1,0 +1,309 @@
+"""The registry of exportable charts: one builder per chart, the same figure the page shows.
+
+A builder takes the caller's :class:`~queries.context.QueryContext` (its scope narrows every
+``fetch_*``) and a :class:`ChartRequest` (area, period, language, map metric and the case
+page's filters) and returns a plotly figure. The export routes and the briefing pack use
+:func:`chart_figure`; the page callbacks call the same builders for the figures whose whole
+recipe lives here (so a downloaded chart cannot drift from the one on screen).
+
+Layouts and queries are imported inside the functions: ``dashboard`` does not import
+``layouts`` at module import (the app factory owns that order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.i18n import t
+from dashboard.rules import RuleSet
+from queries.context import QueryContext
+
+
+@dataclass(frozen=True)
+class ChartRequest:
+    """What a chart is drawn for: the area, the inclusive period, and the view's choices."""
+
+    area: str
+    start: date
+    end: date
+    lang: str = "zh"
+    metric: str | None = None
+    cat: str | None = None  # case category filter (major or minor code)
+    src: str | None = None  # case source filter
+
+
+class UnknownChart(KeyError):
+    """No chart of that name in the registry."""
+
+
+Builder = Callable[[QueryContext, RuleSet, ChartRequest], go.Figure]
+_BUILDERS: dict[str, Builder] = {}
+
+
+def _chart(name: str) -> Callable[[Builder], Builder]:
+    def add(fn: Builder) -> Builder:
+        _BUILDERS[name] = fn
+        return fn
+    return add
+
+
+# --- overview -------------------------------------------------------------------------------
+
+def map_frame(ctx: QueryContext, rules: RuleSet, parent: str, start: date, end: date,
+              metric: str) -> pd.DataFrame:
+    """Figures of ``parent``'s children for the period, with the derived map metrics.
+
+    The warning tier (an evaluation of every rule over the county) and the coverage index are
+    computed only when they are the metric shown.
+    """
+    from queries.cases import fetch_children_figures
+
+    frame = fetch_children_figures(ctx, parent, start, end).copy()
+    households = frame["households"].astype(float).where(frame["households"] > 0)
+    frame["cases_per_1k"] = frame["cases"] / households * 1000
+    frame["within_sla_rate"] = frame["within_sla"] / frame["cases"].where(frame["cases"] > 0)
+    if metric == "warning_tier":
+        frame["warning_tier"] = tier_ranks(ctx, rules, frame)
+    if metric == "coverage_index":
+        frame["coverage_index"] = coverage_of_children(ctx, parent, end, frame)
+    return frame
+
+
+def coverage_of_children(ctx: QueryContext, parent: str, end: date, frame: pd.DataFrame
+                         ) -> pd.Series | float:
+    """Mean branch coverage index (0-100) per child for the month holding ``end``; NaN where
+    a child has no judged branch."""
+    from dashboard.indicators import as_key
+    from queries.coverage import fetch_coverage_by_child, fetch_coverage_month
+
+    month = fetch_coverage_month(ctx, parent, end)
+    if month is None or frame.empty:
+        return float("nan")
+    cov = fetch_coverage_by_child(ctx, parent, month, as_key())
+    return frame["code"].map(dict(zip(cov["code"], cov["coverage_index"], strict=True)))
+
+
+def tier_ranks(ctx: QueryContext, rules: RuleSet, frame: pd.DataFrame) -> pd.Series:
+    """Current tier of each child as 0 red, 1 yellow, 2 blue, 3 none; NaN where the child's
+    level has no rules (not judged)."""
+    from dashboard.tiers import current_warnings
+
+    if frame.empty:
+        return pd.Series(dtype=float)
+    level = frame["level"].iloc[0]
+    warnings = current_warnings(ctx, rules)
+    judged = warnings[warnings["unit_type"] == level]
+    ranks = dict(zip(judged["code"], judged["rank"].fillna(3), strict=True))
+    return frame["code"].map(ranks).astype(float)
+
+
+def map_metric_of(req: ChartRequest) -> str:
+    """The map metric the export draws (the view's, or the default)."""
+    from dashboard.metrics import map_metric
+
+    return map_metric(req.metric).name
+
+
+@_chart("map")
+def map_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
+    """The children of the area (or its siblings, at the bottom of the tree) by metric."""
+    from dashboard.metrics import map_metric
+    from geodata.service import parent_layer
+    from layouts.export import static_map_figure
+    from queries.areas import fetch_area, fetch_children
+
+    metric = map_metric(req.metric)
+    parent = req.area
+    if fetch_children(ctx, req.area).empty:
+        up = (fetch_area(ctx, req.area) or {}).get("parent_code")
+        if isinstance(up, str) and fetch_area(ctx, up) is not None:
+            parent = up
+    frame = map_frame(ctx, rules, parent, req.start, req.end, metric.name)
+    layer = parent_layer(ctx, parent, tuple(fetch_children(ctx, parent)["code"]))
+    frame = frame[frame["code"].isin(layer.codes)]
+    return static_map_figure(layer.geojson, frame, metric, req.lang, ctx.min_sample,
+                             layer.outline, layer.labels, layer.bounds)
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+def category_names(cats: pd.DataFrame, lang: str) -> dict[str, str]:
+    names = cats["name_en"].fillna(cats["name"]) if lang == "en" else cats["name"]
+    return dict(zip(cats["code"], names, strict=True))
+
+
+@_chart("stages")
+def stages_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
+    from layouts.cases import stage_figure
+    from queries.case_analytics import fetch_stage_medians
+
+    return stage_figure(fetch_stage_medians(ctx, req.area, req.start, req.end, req.cat,
+                                            req.src), req.lang, 16)
+
+
+@_chart("categories")
+def categories_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
+    """Major categories; with a category filter, the minors of its major (as on the page)."""
+    from layouts.cases import category_figure
+    from queries.case_analytics import fetch_breakdown, fetch_categories
+
+    cats = fetch_categories(ctx)
+    parents = cats.set_index("code")["parent_code"]
+    major = None
+    if req.cat and req.cat in parents.index:
+        parent = parents.get(req.cat)
+        major = parent if isinstance(parent, str) else req.cat
+    by = "minor" if major else "major"
+    frame = fetch_breakdown(ctx, req.area, req.start, req.end, by, major, req.src)
+    selected = req.cat if major and req.cat != major else None
+    return category_figure(frame, category_names(cats, req.lang), selected, req.lang, 16)
+
+
+@_chart("trend")
+def trend_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
+    """Volume and median time by day (up to two months), week (a year) or month."""
+    from layouts.cases import trend_figure
+    from queries.case_analytics import fetch_trend
+
+    days = (req.end - req.start).days + 1
+    grain = "day" if days <= 62 else "week" if days <= 366 else "month"
+    return trend_figure(fetch_trend(ctx, req.area, req.start, req.end, grain, req.cat,
+                                    req.src), grain, req.lang, 16)
+
+
+@_chart("histogram")
+def histogram_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
+    """Resolution-time distribution with the SLA marks."""
+    from layouts.cases import histogram_figure
+    from queries.case_analytics import fetch_histogram
+
+    bins, slas = fetch_histogram(ctx, req.area, req.start, req.end, req.cat, req.src)
+    return histogram_figure(bins, slas, req.lang)
+
+
+@_chart("sources")
+def sources_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
+    """Cases by source (the chosen source highlighted)."""
+    from dashboard.schema import SOURCES
+    from layouts.cases import source_figure
+    from queries.case_analytics import fetch_breakdown
+
+    frame = fetch_breakdown(ctx, req.area, req.start, req.end, "source", req.cat, None)
+    return source_figure(frame, req.lang, SOURCES, req.src)
+
+
+@_chart("heatmap")
+def heatmap_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
+    """Reports by hour of day and weekday."""
+    from layouts.cases import heatmap_figure
+    from queries.case_analytics import fetch_heatmap
+
+    return heatmap_figure(fetch_heatmap(ctx, req.area, req.start, req.end, req.cat, req.src),
+                          req.lang)
+
+
+@_chart("backlog")
+def backlog_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
+    """Open cases now by age (the period does not apply: the backlog is today's)."""
+    from layouts.cases import backlog_figure
+    from queries.case_analytics import fetch_backlog
+
+    return backlog_figure(fetch_backlog(ctx, req.area, req.cat, req.src), req.lang)
+
+
+# --- coverage -------------------------------------------------------------------------------
+
+def _coverage_month(ctx: QueryContext, req: ChartRequest) -> date | None:
+    from queries.coverage import fetch_coverage_month
+
+    return fetch_coverage_month(ctx, req.area, req.end)
+
+
+def _no_coverage(lang: str) -> go.Figure:
+    from layouts.coverage import empty_figure
+
+    return empty_figure(t("export.brief.coverage_none", lang))
+
+
+@_chart("coverage")
+def coverage_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
+    """Mean index, Gini and the top-vs-bottom fifth gap month by month."""
+    from dashboard.indicators import as_key
+    from layouts.coverage import trend_figure
+    from queries.coverage import fetch_coverage_trend
+
+    month = _coverage_month(ctx, req)
+    if month is None:
+        return _no_coverage(req.lang)
+    return trend_figure(fetch_coverage_trend(ctx, req.area, month, as_key()), req.lang)
+
+
+@_chart("lorenz")
+def lorenz_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
+    """Lorenz curve of the branches' index, against the first month on record."""
+    from dashboard.indicators import as_key
+    from layouts.coverage import lorenz_figure
+    from queries.coverage import fetch_branch_coverage, fetch_coverage_trend
+
+    month = _coverage_month(ctx, req)
+    if month is None:
+        return _no_coverage(req.lang)
+    weights = as_key()
+    frame = fetch_branch_coverage(ctx, req.area, month, weights)
+    trend = fetch_coverage_trend(ctx, req.area, month, weights)
+    first_month = trend["month"].iloc[0] if not trend.empty else None
+    first = (fetch_branch_coverage(ctx, req.area, first_month, weights)
+             if first_month is not None and first_month != month else None)
+    return lorenz_figure(frame["coverage_index"].to_numpy(),
+                         None if first is None else first["coverage_index"].to_numpy(),
+                         month, first_month, req.lang)
+
+
+def _ranking(ctx: QueryContext, req: ChartRequest, weak: bool) -> go.Figure:
+    from dashboard.indicators import as_key
+    from layouts.coverage import ranking_figure, split_ranking
+    from queries.coverage import fetch_branch_coverage
+
+    month = _coverage_month(ctx, req)
+    if month is None:
+        return _no_coverage(req.lang)
+    frame = fetch_branch_coverage(ctx, req.area, month, as_key())
+    best, worst = split_ranking(frame)
+    mean = float(frame["coverage_index"].mean())
+    return ranking_figure(worst if weak else best, mean, req.lang, weak=weak)
+
+
+@_chart("ranking_worst")
+def ranking_worst_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
+    return _ranking(ctx, req, weak=True)
+
+
+@_chart("ranking_best")
+def ranking_best_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
+    return _ranking(ctx, req, weak=False)
+
+
+#: Every exportable chart, in registry order.
+CHARTS: tuple[str, ...] = tuple(_BUILDERS)
+
+
+def chart_name(chart: str, req: ChartRequest) -> str:
+    """The chart's name for titles and file names (the map names its metric)."""
+    name = t(f"export.chart.{chart}", req.lang)
+    if chart == "map":
+        return f"{name}-{t(f'map.metric.{map_metric_of(req)}', req.lang)}"
+    return name
+
+
+def chart_figure(ctx: QueryContext, rules: RuleSet, chart: str, req: ChartRequest
+                 ) -> tuple[go.Figure, str]:
+    """The figure of exportable ``chart`` and its name (for the title and the file name)."""
+    builder = _BUILDERS.get(chart)
+    if builder is None:
+        raise UnknownChart(chart)
+    return builder(ctx, rules, req), chart_name(chart, req)
