@@ -15,7 +15,13 @@ import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.context import audit_pii_view, checked_view, query_context, settings
+from callbacks.context import (
+    audit_pii_view,
+    cached_output,
+    checked_view,
+    query_context,
+    settings,
+)
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.i18n import t
@@ -137,6 +143,7 @@ def filter_labels(qctx: QueryContext, f: CaseFilters, lang: str) -> list[str]:
     return labels
 
 
+@cached_output
 def update_overview(data: dict[str, Any], search: str | None) -> tuple[str, str, list]:
     """View or filters -> heading, filter note and the KPI cards with 环比 / 同比."""
     qctx, view, f = _inputs(data, search)
@@ -150,6 +157,7 @@ def update_overview(data: dict[str, Any], search: str | None) -> tuple[str, str,
             layout.kpi_groups(comparison, view.lang))
 
 
+@cached_output
 def update_stages(data: dict[str, Any], search: str | None) -> Any:
     """View or filters -> the median time of each step."""
     qctx, view, f = _inputs(data, search)
@@ -157,6 +165,7 @@ def update_stages(data: dict[str, Any], search: str | None) -> Any:
     return layout.stage_figure(stages, view.lang)
 
 
+@cached_output
 def update_groups(data: dict[str, Any], search: str | None, by: str | None) -> Any:
     """View, filters or grouping -> the table of child areas or handling units."""
     qctx, view, f = _inputs(data, search)
@@ -166,6 +175,7 @@ def update_groups(data: dict[str, Any], search: str | None, by: str | None) -> A
     return layout.group_table(frame, stages, by, view.lang, qctx.min_sample)
 
 
+@cached_output
 def update_distributions(data: dict[str, Any], search: str | None) -> tuple[Any, ...]:
     """View or filters -> histogram, category bars (drilled to the filter) and their hint,
     sources, heat map."""
@@ -188,6 +198,7 @@ def update_distributions(data: dict[str, Any], search: str | None) -> tuple[Any,
     )
 
 
+@cached_output
 def update_trend(data: dict[str, Any], search: str | None, grain: str | None) -> Any:
     """View, filters or grain -> volume and median resolution time over time."""
     qctx, view, f = _inputs(data, search)
@@ -197,21 +208,32 @@ def update_trend(data: dict[str, Any], search: str | None, grain: str | None) ->
 
 
 def update_backlog(data: dict[str, Any], search: str | None) -> tuple[Any, Any, str]:
-    """View or filters -> backlog aging, the overdue list and its count."""
+    """View or filters -> backlog aging, the overdue list and its count; a list with personal
+    fields unmasked is audited on every showing."""
+    figure, table, count, listed = backlog_outputs(data, search)
+    qctx = query_context()
+    if listed and qctx.scope.pii:
+        audit_pii_view(qctx, "overdue_cases", View.from_store(data).area or "")
+    return figure, table, count
+
+
+@cached_output
+def backlog_outputs(data: dict[str, Any], search: str | None) -> tuple[Any, Any, str, int]:
+    """Backlog aging, the overdue list, its count, and how many cases the list shows."""
     qctx, view, f = _inputs(data, search)
     backlog = ca.fetch_backlog(qctx, view.area, f.cat, f.src)
     total = int(backlog["overdue"].sum())
     figure = layout.backlog_figure(backlog, view.lang)
     if qctx.scope.aggregates_only:
         return figure, html.P(t("cases.lists.hidden", view.lang), className="muted-note"), (
-            layout.overdue_count_text(total, 0, view.lang, True))
-    frame = ca.fetch_overdue_cases(qctx, view.area, f.cat, f.src)
-    if qctx.scope.pii and len(frame):
-        audit_pii_view(qctx, "overdue_cases", view.area)
+            layout.overdue_count_text(total, 0, view.lang, True)), 0
+    frame = ca.fetch_overdue_cases(qctx, view.area, f.cat, f.src).head(layout.SCREEN_ROWS)
     return (figure, layout.case_table(frame, view.lang, "overdue", ids.Cases.OVERDUE_TABLE),
-            layout.overdue_count_text(total, len(frame), view.lang, not qctx.scope.pii))
+            layout.overdue_count_text(total, len(frame), view.lang, not qctx.scope.pii),
+            len(frame))
 
 
+@cached_output
 def update_risk(data: dict[str, Any], search: str | None, within: int | None) -> Any:
     """View, filters or horizon -> open cases that pass their due time within N hours."""
     qctx, view, f = _inputs(data, search)

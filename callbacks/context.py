@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import pickle
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any, ParamSpec, TypeVar
 
+import plotly.graph_objects as go
+from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from dashboard import db
 from dashboard.auth import current_user
+from dashboard.cache import cache, cache_active
 from dashboard.settings import Settings
 from dashboard.view import View
 from queries.areas import fetch_area
@@ -29,10 +37,66 @@ def current_scope() -> Scope:
 
 
 def query_context() -> QueryContext:
-    """A fresh per-request query context; nothing of it outlives the request."""
+    """The request's query context (one per request and scope, so the data version and the
+    as-of instant are read once per request); nothing of it outlives the request."""
     s = settings()
-    return QueryContext(engine=db.get_engine(s.database_url), scope=current_scope(),
+    scope = current_scope()
+    held = g.get("countydash_qctx") if has_request_context() else None
+    if held is not None and held.scope == scope and held.min_sample == s.min_sample:
+        return held  # type: ignore[no-any-return]
+    qctx = QueryContext(engine=db.get_engine(s.database_url), scope=scope,
                         min_sample=s.min_sample)
+    if has_request_context():
+        g.countydash_qctx = qctx
+    return qctx
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def plain(value: Any) -> Any:
+    """``value`` with every plotly figure (also inside components) as its plain dict: what
+    Dash would send anyway, and cheap to pickle and unpickle (a go.Figure re-validates every
+    property on unpickling)."""
+    if isinstance(value, go.Figure):
+        return value.to_plotly_json()
+    if isinstance(value, tuple | list):
+        return type(value)(plain(v) for v in value)
+    if isinstance(value, Component):
+        for prop in ("figure", "children"):
+            inner = getattr(value, prop, None)
+            if inner is not None and not isinstance(inner, str | int | float):
+                setattr(value, prop, plain(inner))
+    return value
+
+
+def cached_output(fn: Callable[P, R]) -> Callable[P, R]:
+    """Memoise a callback's whole output on its arguments, the caller's scope, the data version
+    and the as-of minute, in the shared query cache.
+
+    For pure callbacks only: output a function of (arguments, scope, data). A warm request then
+    costs the session check, one version query and a cache read, not the figure building
+    (~100-500 ms for the map or the case distributions). Side effects (auditing a view of
+    personal data) stay outside, in the callback that calls the cached part.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not cache_active():
+            return fn(*args, **kwargs)
+        qctx = query_context()
+        digest = hashlib.sha1(pickle.dumps((args, sorted(kwargs.items())), protocol=4))
+        key = (f"out:{fn.__module__}.{fn.__qualname__}:{qctx.cache_key()}:{qctx.version}:"
+               f"{qctx.now:%Y%m%d%H%M}:{digest.hexdigest()}")
+        hit = cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        value = plain(fn(*args, **kwargs))
+        cache.set(key, value)
+        return value  # type: ignore[no-any-return]
+
+    return wrapper
 
 
 def last_full_day(ctx: QueryContext) -> date:

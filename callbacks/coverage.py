@@ -9,7 +9,7 @@ import pandas as pd
 from dash import Dash, Input, Output, ctx, no_update
 from flask import current_app
 
-from callbacks.context import audit_pii_view, checked_view, query_context
+from callbacks.context import audit_pii_view, cached_output, checked_view, query_context
 from dashboard import ids
 from dashboard.charts import ChartRequest, lorenz_chart
 from dashboard.i18n import t
@@ -33,6 +33,7 @@ def month_of(qctx: QueryContext, view: View) -> date | None:
     return fetch_coverage_month(qctx, view.area, view.end)
 
 
+@cached_output
 def update_summary(data: dict[str, Any]) -> tuple[Any, ...]:
     """View -> heading, month note, KPI cards, the spread sentence, trend and Lorenz."""
     qctx = query_context()
@@ -56,6 +57,7 @@ def update_summary(data: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+@cached_output
 def update_ranking(data: dict[str, Any]) -> tuple[Any, Any, Any]:
     """View -> the weakest and best ten branches, and the table of every branch."""
     qctx = query_context()
@@ -114,6 +116,7 @@ def update_formula(data: dict[str, Any]) -> list[object]:
     return layout.formula(configured_weights(), View.from_store(data).lang)
 
 
+@cached_output
 def update_overview_panel(data: dict[str, Any]) -> list[object]:
     """View -> the overview's coverage summary (mean, Gini, gap, the band, a link)."""
     qctx = query_context()

@@ -8,7 +8,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, no_update
 from flask import current_app
 
-from callbacks.context import audit_pii_view, checked_view, query_context
+from callbacks.context import audit_pii_view, cached_output, checked_view, query_context
 from dashboard import ids
 from dashboard.charts import map_frame
 from dashboard.i18n import t
@@ -36,6 +36,19 @@ def map_target(qctx: Any, code: str) -> tuple[str, str | None]:
 
 
 def update_map(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, Any, str, Any]:
+    """View -> the map and the selected area's card; a card with personal fields unmasked is
+    audited on every showing (the figures themselves come from the output cache)."""
+    out = map_outputs(data, key)
+    selected = (out[1] or {}).get("selected")
+    if selected and out[3] is not None:
+        qctx = query_context()
+        if qctx.scope.pii:
+            audit_pii_view(qctx, "grid_card", selected)
+    return out
+
+
+@cached_output
+def map_outputs(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, Any, str, Any]:
     """View -> the map and the selected area's card. Same drawn area, selection and language
     (only the metric or period changed): a Patch of colours and hover text, no geometry."""
     qctx = query_context()
@@ -61,8 +74,6 @@ def update_map(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, A
     if selected:
         info, latest = fetch_grid_card(qctx, selected)
         card = map_layout.grid_card(info, latest, view.lang) if info else None
-        if info and qctx.scope.pii:
-            audit_pii_view(qctx, "grid_card", selected)
     if not layer.codes:
         hint = t("map.no_geometry", view.lang)
     elif selected or frame_is_bottom(qctx, codes):

@@ -6,7 +6,7 @@ from typing import Any
 
 from dash import Dash, Input, Output
 
-from callbacks.context import checked_view, query_context
+from callbacks.context import cached_output, checked_view, query_context
 from dashboard import ids
 from dashboard.i18n import t
 from layouts import overview
@@ -14,6 +14,7 @@ from queries.areas import fetch_area
 from queries.cases import fetch_children_figures, fetch_kpis
 
 
+@cached_output
 def update_overview(data: dict[str, Any]) -> tuple[str, list, object]:
     """View -> heading, KPI cards and the child-area table."""
     qctx = query_context()

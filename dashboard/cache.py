@@ -1,6 +1,7 @@
 """The query cache: flask-caching bound in the app factory, keyed by arguments + data version.
 
-The cache sits on ``queries.fetch_*`` functions, never on callbacks. Keys include the data
+The cache sits on ``queries.fetch_*`` functions and, through
+:func:`callbacks.context.cached_output`, on the output of pure callbacks. Keys include the data
 version of :func:`dashboard.db.data_version`, so an insert shows up on the next request, and a
 refresh with nothing new costs one cheap version query.
 """
@@ -22,7 +23,8 @@ R = TypeVar("R")
 cache = Cache()
 
 
-def _active() -> bool:
+def cache_active() -> bool:
+    """True inside an app whose factory bound the cache (not in the CLI or plain tests)."""
     return has_app_context() and "cache" in current_app.extensions
 
 
@@ -35,7 +37,7 @@ def data_cached(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        if not _active():
+        if not cache_active():
             return fn(*args, **kwargs)
         ctx, rest = args[0], args[1:]
         raw = pickle.dumps((rest, sorted(kwargs.items())), protocol=4)

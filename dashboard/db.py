@@ -71,11 +71,14 @@ def meta(engine: Engine) -> dict[str, str]:
     return dict(zip(frame["key"], frame["value"], strict=True))
 
 
-def data_version(engine: Engine) -> str:
-    """A cheap fingerprint that changes whenever cases, coverage or areas change.
+def version_and_as_of(engine: Engine) -> tuple[str, datetime]:
+    """The data version and the as-of instant, in one round trip (every request needs both).
 
-    Three indexed max() look-ups plus the meta row the importer bumps; used in every cache key
-    so that new data shows up at once.
+    The version is a cheap fingerprint that changes whenever cases, coverage or areas change:
+    two indexed max() look-ups, the area count and the meta row the importer bumps; it is in
+    every cache key so that new data shows up at once. The as-of instant is "now" for open and
+    overdue cases: a synthetic or imported snapshot declares it in ``dataset_meta`` (the
+    simulator moves it forward); a live database has none and uses the clock.
     """
     c, cov, m = schema.cases, schema.coverage_monthly, schema.dataset_meta
     stmt = select(
@@ -83,22 +86,24 @@ def data_version(engine: Engine) -> str:
         select(func.max(cov.c.updated_at)).scalar_subquery(),
         select(m.c.value).where(m.c.key == "data_version").scalar_subquery(),
         select(func.count()).select_from(schema.areas).scalar_subquery(),
+        select(m.c.value).where(m.c.key == "as_of").scalar_subquery(),
     )
     with engine.connect() as conn:
-        row = conn.execute(stmt).one()
-    return "|".join(str(v) for v in row)
+        *parts, declared = conn.execute(stmt).one()
+    version = "|".join(str(v) for v in parts)
+    if declared:
+        return version, datetime.fromisoformat(declared)
+    return version, datetime.now().replace(microsecond=0)
+
+
+def data_version(engine: Engine) -> str:
+    """See :func:`version_and_as_of`."""
+    return version_and_as_of(engine)[0]
 
 
 def as_of(engine: Engine) -> datetime:
-    """The instant the data describes ("now" for open and overdue cases).
-
-    A synthetic or imported snapshot declares it in ``dataset_meta`` (the simulator moves it
-    forward); a live database has none and uses the clock.
-    """
-    value = meta(engine).get("as_of")
-    if value:
-        return datetime.fromisoformat(value)
-    return datetime.now().replace(microsecond=0)
+    """See :func:`version_and_as_of`."""
+    return version_and_as_of(engine)[1]
 
 
 def analyze(engine: Engine) -> None:

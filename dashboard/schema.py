@@ -197,6 +197,7 @@ coverage_monthly = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 Index(None, coverage_monthly.c.month)
+Index(None, coverage_monthly.c.updated_at)
 
 users = Table(
     "users",

@@ -38,12 +38,16 @@ class QueryContext:
     min_sample: int = 20
 
     @cached_property
-    def version(self) -> str:
-        return db.data_version(self.engine)
+    def _stamp(self) -> tuple[str, datetime]:
+        return db.version_and_as_of(self.engine)
 
-    @cached_property
+    @property
+    def version(self) -> str:
+        return self._stamp[0]
+
+    @property
     def now(self) -> datetime:
-        return db.as_of(self.engine)
+        return self._stamp[1]
 
     def cache_key(self) -> str:
         url = self.engine.url.render_as_string(hide_password=True)

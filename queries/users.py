@@ -17,9 +17,10 @@ def build_user(username: str) -> Select:
 
 
 def fetch_user(engine: Engine, username: str) -> dict[str, object] | None:
-    """The user row (password hash included) or None."""
-    frame = db.read_frame(engine, build_user(username))
-    return None if frame.empty else frame.iloc[0].to_dict()
+    """The user row (password hash included) or None (read on every request: no frame)."""
+    with engine.connect() as conn:
+        row = conn.execute(build_user(username)).mappings().first()
+    return None if row is None else dict(row)
 
 
 def fetch_users(engine: Engine) -> pd.DataFrame:
