@@ -290,6 +290,8 @@ def ranking_best_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> 
 
 #: Every exportable chart, in registry order.
 CHARTS: tuple[str, ...] = tuple(_BUILDERS)
+#: Charts of the state at the as-of instant (the period does not apply to them).
+NOW_CHARTS: frozenset[str] = frozenset({"backlog"})
 
 
 def chart_name(chart: str, req: ChartRequest) -> str:

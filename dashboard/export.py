@@ -102,10 +102,13 @@ def prepare(fig: go.Figure, title: str | None = None) -> go.Figure:
     )
     if title:
         margin = out.layout.margin
+        legend = out.layout.legend
+        # a horizontal legend above the plot sits in the top margin: keep it off the title
+        top = 64 + (32 if legend.orientation == "h" and (legend.y or 0) >= 1 else 0)
         out.update_layout(
             title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top",
                    "font": {"size": 22, "family": EXPORT_FONT, "color": "#1b2430"}},
-            margin={"t": max(int(margin.t or 0), 64), "l": max(int(margin.l or 0), 16),
+            margin={"t": max(int(margin.t or 0), top), "l": max(int(margin.l or 0), 16),
                     "r": max(int(margin.r or 0), 24), "b": max(int(margin.b or 0), 16)},
         )
     return out
@@ -146,11 +149,19 @@ def _xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def svg_footer(svg: bytes, text: str, width: int = WIDTH, height: int = HEIGHT) -> bytes:
-    """``svg`` one footer strip taller, the strip holding ``text`` (as text, not paths)."""
+def svg_footer(svg: bytes, text: str, width: int = WIDTH, height: int = HEIGHT,
+               scale: float = SCALE) -> bytes:
+    """``svg`` one footer strip taller, the strip holding ``text`` (as text, not paths).
+
+    The drawing is in CSS px (``viewBox``); its display size is ``scale`` times that, as the
+    PNG's, so both exports open at the same 1920 px width.
+    """
     doc = svg.decode("utf-8")
     total = height + FOOTER_CSS_PX
-    doc = re.sub(r'(<svg[^>]*?)\sheight="[^"]*"', rf'\1 height="{total}"', doc, count=1)
+    doc = re.sub(r'(<svg[^>]*?)\swidth="[^"]*"', rf'\1 width="{round(width * scale)}"', doc,
+                 count=1)
+    doc = re.sub(r'(<svg[^>]*?)\sheight="[^"]*"', rf'\1 height="{round(total * scale)}"', doc,
+                 count=1)
     doc = re.sub(r'(<svg[^>]*?)\sviewBox="[^"]*"', rf'\1 viewBox="0 0 {width} {total}"', doc,
                  count=1)
     strip = (f'<g class="export-footer"><rect x="0" y="{height}" width="{width}" '
@@ -174,7 +185,7 @@ def export_image(fig: go.Figure, fmt: str, footer: str, *, title: str | None = N
     raw = RENDERER.render(prepare(fig, title), fmt, width, height, scale)
     if fmt == "png":
         return png_footer(raw, footer, scale)
-    return svg_footer(raw, footer, width, height)
+    return svg_footer(raw, footer, width, height, scale)
 
 
 def safe_part(text: str) -> str:
@@ -184,5 +195,6 @@ def safe_part(text: str) -> str:
 
 def export_filename(area: str, what: str, start: date, end: date, ext: str) -> str:
     """``<area>_<what>_<from>_<to>.<ext>``, e.g. ``盘山县_案件分类_2026-10-24_2026-11-22.png``."""
-    parts = [safe_part(area), safe_part(what), start.isoformat(), end.isoformat()]
+    dates = [start.isoformat()] if start == end else [start.isoformat(), end.isoformat()]
+    parts = [safe_part(area), safe_part(what), *dates]
     return "_".join(parts) + "." + ext

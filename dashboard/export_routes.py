@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from flask import Flask, Response, abort, current_app, request, send_file
 
@@ -29,9 +30,9 @@ from dashboard.briefing import (
     describe,
     render_brief,
 )
-from dashboard.charts import CHARTS, ChartRequest, chart_figure
+from dashboard.charts import CHARTS, NOW_CHARTS, ChartRequest, chart_figure
 from dashboard.export import export_filename, export_image, footer_text
-from dashboard.formats import fmt_period
+from dashboard.formats import fmt_datetime, fmt_period
 from dashboard.i18n import t
 from dashboard.view import View, parse_query
 from queries.context import QueryContext
@@ -72,9 +73,13 @@ def _refuse(ctx: QueryContext, user: User, detail: dict[str, object], key: str) 
     return Response(t(key, "zh") + " / " + t(key, "en"), status=status, mimetype="text/plain")
 
 
-def _send(body: bytes, fmt: str, name: str) -> Response:
+def _send(body: bytes, fmt: str, name: str, ascii_name: str) -> Response:
+    """The file as a download named ``name`` (UTF-8), ``ascii_name`` for old clients (Flask's
+    own fallback strips every Chinese character and leaves ``__2026-11-01_...``)."""
     resp = send_file(io.BytesIO(body), mimetype=MIMETYPES[fmt], as_attachment=True,
                      download_name=name, max_age=0)
+    resp.headers["Content-Disposition"] = (
+        f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(name, safe="")}')
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -100,12 +105,20 @@ def export_chart(chart: str, fmt: str) -> Response:
                        metric=view.metric, cat=view.cat, src=view.src)
     fig, name = chart_figure(ctx, rules, chart, req)
     when = datetime.now().replace(second=0, microsecond=0)
+    # a chart of the backlog now says when "now" is, not the period it does not use
+    start, end = view.start, view.end
+    if chart in NOW_CHARTS:
+        start = end = (ctx.now - timedelta(seconds=1)).date()
+        period = t("export.as_of", view.lang, as_of=fmt_datetime(ctx.now, view.lang))
+    else:
+        period = fmt_period(start, end, view.lang)
     title = t("export.title_line", view.lang, area=area["name"], chart=name.replace("-", " · "),
-              period=fmt_period(view.start, view.end, view.lang))
+              period=period)
     body = export_image(fig, fmt, footer_text(user.username, when, view.lang), title=title)
     write_audit(ctx.engine, "export", user.username, request.remote_addr,
                 {**detail, "bytes": len(body)})
-    return _send(body, fmt, export_filename(str(area["name"]), name, view.start, view.end, fmt))
+    return _send(body, fmt, export_filename(str(area["name"]), name, start, end, fmt),
+                 export_filename(view.area, chart, start, end, fmt))
 
 
 def export_brief(fmt: str) -> Response:
@@ -130,7 +143,8 @@ def export_brief(fmt: str) -> Response:
     body = render_brief(brief, fmt)
     write_audit(ctx.engine, "export", user.username, request.remote_addr,
                 {**detail, "bytes": len(body)})
-    return _send(body, fmt, brief_filename(brief, view.start, view.end, fmt))
+    return _send(body, fmt, brief_filename(brief, view.start, view.end, fmt),
+                 export_filename(view.area, "brief", view.start, view.end, fmt))
 
 
 def register_export_routes(server: Flask) -> None:

@@ -67,18 +67,14 @@ def page(lang: str = "zh") -> html.Div:
             ]),
         ]),
         html.Section(className="panel coverage-ranking", children=[
-            html.Div(className="figure-head", children=[
-                html.H2(t("coverage.ranking.title", lang), className="panel-title"),
-                html.Span(className="chart-links", children=[
-                    html.Span(t("export.chart.ranking_worst", lang),
-                              className="export-chart-name"),
-                    chart_links("ranking_worst", lang),
-                    html.Span(t("export.chart.ranking_best", lang),
-                              className="export-chart-name"),
-                    chart_links("ranking_best", lang)])]),
+            html.H2(t("coverage.ranking.title", lang), className="panel-title"),
             html.Div(className="coverage-ranking-grid", children=[
-                _graph(ids.Coverage.WORST, 400, "ranking-worst"),
-                _graph(ids.Coverage.BEST, 400, "ranking-best"),
+                html.Div([_figure_head(t("export.chart.ranking_worst", lang), "ranking_worst",
+                                       lang),
+                          _graph(ids.Coverage.WORST, 400, "ranking-worst")]),
+                html.Div([_figure_head(t("export.chart.ranking_best", lang), "ranking_best",
+                                       lang),
+                          _graph(ids.Coverage.BEST, 400, "ranking-best")]),
             ]),
             html.P(t("coverage.ranking.click", lang), className="muted-note"),
         ]),
@@ -382,7 +378,8 @@ def lorenz_figure(values: Sequence[float] | np.ndarray, first_values: Sequence[f
                 "bgcolor": "rgba(255,255,255,0.9)", "font": {"size": 13}},
         margin={"l": 8, "r": 12, "t": 10, "b": 8},
     )
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text=t("coverage.lorenz.x", lang))
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text=t("coverage.lorenz.x", lang),
+                     constrain="domain")
     fig.update_yaxes(range=[0, 1], tickformat=".0%", title_text=t("coverage.lorenz.y", lang),
                      scaleanchor="x", scaleratio=1, constrain="domain")
     return fig

@@ -14,6 +14,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                     "For the area and period on screen; a pack takes a few seconds."),
     "export.footer": ("导出：{user} · {when}", "Exported by {user} · {when}"),
     "export.title_line": ("{area} · {chart} · {period}", "{area} · {chart} · {period}"),
+    "export.as_of": ("截至{as_of}", "as of {as_of}"),
     "export.period": ("{start}—{end}", "{start} to {end}"),
     "export.chart.map": ("案件地图", "Case map"),
     "export.chart.stages": ("各环节办理时长", "Time per step"),

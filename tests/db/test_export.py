@@ -292,11 +292,23 @@ def test_every_chart_exports_png_and_svg_with_title_and_footer(app: Dash, sqlite
     assert ink(img.crop((0, 0, img.width, img.height - 60))) > 0.005  # a drawn chart
     assert ink(img.crop((0, img.height - 54, img.width, img.height))) > 0.002
     assert filename(png).startswith(f"{county_name}_{t(f'export.chart.{chart}', 'zh')}")
+    assert f'filename="{county}_{chart}_' in png.headers["Content-Disposition"]  # ASCII
     svg = client.get(f"/export/chart/{chart}.svg?area={county}&{PERIOD}")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     text = svg.data.decode()
     assert county_name in text and t(f"export.chart.{chart}", "zh") in text
     assert "导出：county · " in text
+
+
+def test_backlog_export_says_as_of_not_the_period(app: Dash, sqlite_engine: Engine) -> None:
+    """The backlog is today's state: its title and file name give the as-of day instead of a
+    period it does not use."""
+    county, county_name, _, _ = areas(sqlite_engine)
+    svg = client_as(app, "county").get(f"/export/chart/backlog.svg?area={county}&{PERIOD}")
+    text = svg.data.decode()
+    assert f"截至{AS_OF.year}年" in text and f"{START.month}月{START.day}日—" not in text
+    day = (AS_OF - timedelta(days=1)).isoformat()
+    assert filename(svg) == f"{county_name}_{t('export.chart.backlog', 'zh')}_{day}.svg"
 
 
 def test_chart_export_follows_the_case_filters(app: Dash, sqlite_engine: Engine) -> None:

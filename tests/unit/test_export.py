@@ -24,9 +24,12 @@ def test_footer_and_period_in_chinese_conventions() -> None:
 
 
 def test_svg_footer_extends_the_canvas_and_escapes_text() -> None:
-    svg = b'<svg class="main-svg" width="1280" height="720" viewBox="0 0 1280 720"></svg>'
-    out = svg_footer(svg, "导出：a<b", 1280, 720).decode()
-    assert 'height="756"' in out and 'viewBox="0 0 1280 756"' in out
+    # kaleido draws in CSS px (viewBox) and sizes the root at the scale (1.5x: 1920 px)
+    svg = b'<svg class="main-svg" width="1920" height="1080" viewBox="0 0 1280 720"></svg>'
+    out = svg_footer(svg, "导出：a<b", 1280, 720, 1.5).decode()
+    # the display size keeps the viewBox's aspect: 1280 x 756 drawn at 1920 x 1134
+    assert 'width="1920"' in out and 'height="1134"' in out
+    assert 'viewBox="0 0 1280 756"' in out
     assert "导出：a&lt;b" in out and out.endswith("</svg>")
 
 
