@@ -265,8 +265,9 @@ def weakest(frame: pd.DataFrame, weights: Mapping[str, float] | Weights | None =
     the typical branch.
     """
     loss = shortfalls(frame, weights, reference)
-    out: list[list[str]] = []
-    for _, row in loss.iterrows():
-        ranked = row[row > 0.05].sort_values(ascending=False)
-        out.append(list(ranked.index[:top]))
-    return out
+    names = np.asarray(loss.columns)
+    values = loss.to_numpy(dtype=float, na_value=np.nan)
+    # largest shortfall first; a stable sort keeps column order among equal shortfalls
+    order = np.argsort(-np.nan_to_num(values, nan=-np.inf), axis=1, kind="stable")[:, :top]
+    picked = np.take_along_axis(values, order, axis=1) > 0.05
+    return [list(names[o[p]]) for o, p in zip(order, picked, strict=True)]
