@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from flask import current_app
 
 from callbacks.context import (
     audit_pii_view,
@@ -22,8 +23,9 @@ from callbacks.context import (
     query_context,
     settings,
 )
-from dashboard import ids
+from dashboard import charts, ids
 from dashboard.auth import current_user
+from dashboard.charts import ChartRequest
 from dashboard.i18n import t
 from dashboard.schema import SOURCES
 from dashboard.view import View
@@ -175,27 +177,50 @@ def update_groups(data: dict[str, Any], search: str | None, by: str | None) -> A
     return layout.group_table(frame, stages, by, view.lang, qctx.min_sample)
 
 
-@cached_output
-def update_distributions(data: dict[str, Any], search: str | None) -> tuple[Any, ...]:
-    """View or filters -> histogram, category bars (drilled to the filter) and their hint,
-    sources, heat map."""
+def _chart(builder: Any, data: dict[str, Any], search: str | None) -> Any:
+    """A figure of the chart registry for the view and the page's filters (the same builder
+    the PNG / SVG export uses)."""
     qctx, view, f = _inputs(data, search)
-    args = (view.area, view.start, view.end)
-    bins, slas = ca.fetch_histogram(qctx, *args, f.cat, f.src)
+    assert view.area and view.start and view.end
+    req = ChartRequest(area=view.area, start=view.start, end=view.end, lang=view.lang,
+                       cat=f.cat, src=f.src)
+    return builder(qctx, current_app.config["COUNTYDASH_RULES"], req)
+
+
+# One callback per figure: the browser asks for them side by side, so the page waits for the
+# slowest figure, not for the sum of them.
+
+@cached_output
+def update_histogram(data: dict[str, Any], search: str | None) -> Any:
+    """View or filters -> the resolution-time histogram with the SLA marks."""
+    return _chart(charts.histogram_chart, data, search)
+
+
+@cached_output
+def update_sources(data: dict[str, Any], search: str | None) -> Any:
+    """View or category filter -> cases by source (the chosen source highlighted)."""
+    return _chart(charts.sources_chart, data, search)
+
+
+@cached_output
+def update_heatmap(data: dict[str, Any], search: str | None) -> Any:
+    """View or filters -> reports by hour of day and weekday."""
+    return _chart(charts.heatmap_chart, data, search)
+
+
+@cached_output
+def update_categories(data: dict[str, Any], search: str | None) -> tuple[Any, str]:
+    """View or filters -> category bars (drilled to the filter's major) and their hint."""
+    qctx, view, f = _inputs(data, search)
     cats = categories(qctx)
     major = parent_of(cats, f.cat) or f.cat
     by, scope_cat = ("minor", major) if major else ("major", None)
-    breakdown = ca.fetch_breakdown(qctx, *args, by, scope_cat, f.src)
+    breakdown = ca.fetch_breakdown(qctx, view.area, view.start, view.end, by, scope_cat, f.src)
     selected = f.cat if f.cat != major else None
-    sources = ca.fetch_breakdown(qctx, *args, "source", f.cat, None)
     note = "cases.category.note_minor" if major else "cases.category.note"
-    return (
-        layout.histogram_figure(bins, slas, view.lang),
-        layout.category_figure(breakdown, category_names(cats, view.lang), selected, view.lang),
-        t(note, view.lang),
-        layout.source_figure(sources, view.lang, SOURCES, f.src),
-        layout.heatmap_figure(ca.fetch_heatmap(qctx, *args, f.cat, f.src), view.lang),
-    )
+    return (layout.category_figure(breakdown, category_names(cats, view.lang), selected,
+                                   view.lang),
+            t(note, view.lang))
 
 
 @cached_output
@@ -227,7 +252,7 @@ def backlog_outputs(data: dict[str, Any], search: str | None) -> tuple[Any, Any,
     if qctx.scope.aggregates_only:
         return figure, html.P(t("cases.lists.hidden", view.lang), className="muted-note"), (
             layout.overdue_count_text(total, 0, view.lang, True)), 0
-    frame = ca.fetch_overdue_cases(qctx, view.area, f.cat, f.src).head(layout.SCREEN_ROWS)
+    frame = ca.fetch_overdue_cases(qctx, view.area, f.cat, f.src, layout.SCREEN_ROWS)
     return (figure, layout.case_table(frame, view.lang, "overdue", ids.Cases.OVERDUE_TABLE),
             layout.overdue_count_text(total, len(frame), view.lang, not qctx.scope.pii),
             len(frame))
@@ -302,12 +327,13 @@ def register(app: Dash) -> None:
     app.callback(Output(ids.Cases.STAGES, "figure"), view, search)(update_stages)
     app.callback(Output(ids.Cases.GROUP_TABLE, "children"), view, search,
                  Input(ids.Cases.STAGE_BY, "value"))(update_groups)
+    app.callback(Output(ids.Cases.HISTOGRAM, "figure"), view, search)(update_histogram)
     app.callback(
-        Output(ids.Cases.HISTOGRAM, "figure"), Output(ids.Cases.CATEGORY, "figure"),
-        Output(ids.Cases.CATEGORY_NOTE, "children"),
-        Output(ids.Cases.SOURCE_MIX, "figure"), Output(ids.Cases.HEATMAP, "figure"),
+        Output(ids.Cases.CATEGORY, "figure"), Output(ids.Cases.CATEGORY_NOTE, "children"),
         view, search,
-    )(update_distributions)
+    )(update_categories)
+    app.callback(Output(ids.Cases.SOURCE_MIX, "figure"), view, search)(update_sources)
+    app.callback(Output(ids.Cases.HEATMAP, "figure"), view, search)(update_heatmap)
     app.callback(Output(ids.Cases.TREND, "figure"), view, search,
                  Input(ids.Cases.GRAIN, "value"))(update_trend)
     app.callback(

@@ -193,12 +193,29 @@ def fetch_date_range(ctx: QueryContext, area: str) -> tuple[datetime | None, dat
             None if pd.isna(last) else pd.Timestamp(last).to_pydatetime())
 
 
-def build_children_figures(ctx: QueryContext, area: str, start: date, end: date) -> Select:
-    """Per direct child of ``area``: cases, resolved, within_sla in the period.
+def in_database_quantiles(ctx: QueryContext) -> bool:
+    """True where quantiles can ride along in a grouped select (``percentile_cont``)."""
+    return ctx.engine.dialect.name == "postgresql"
+
+
+def quantile_columns(value: ColumnElement[Any], probs: tuple[float, ...], prefix: str
+                     ) -> list[ColumnElement[Any]]:
+    """``percentile_cont`` columns ``<prefix>0``, ``<prefix>1``, ... of ``value`` for a grouped
+    PostgreSQL select; rows where ``value`` is NULL are left out (ordered-set aggregates
+    ignore NULLs), so one scan gives the counts and the quantiles of a subset."""
+    return [func.percentile_cont(p).within_group(value).label(f"{prefix}{i}")
+            for i, p in enumerate(probs)]
+
+
+def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
+                           probs: tuple[float, ...] = ()) -> Select:
+    """Per direct child of ``area``: cases, resolved, within_sla in the period, and with
+    ``probs`` (PostgreSQL) the quantiles ``q0``, ... of the resolved cases' hours.
 
     Cases roll up to the child through the closure table, whatever the depth of their area.
     """
     resolved = is_resolved(ctx.now)
+    res_hours = case((resolved, hours(c.reported_at, c.resolved_at)), else_=None)
     return (
         select(
             areas.c.code,
@@ -207,6 +224,7 @@ def build_children_figures(ctx: QueryContext, area: str, start: date, end: date)
             func.coalesce(
                 func.sum(case((and_(resolved, c.resolved_at <= c.due_at), 1), else_=0)), 0
             ).label("within_sla"),
+            *quantile_columns(res_hours, probs, "q"),
         )
         .select_from(cases)
         .join(area_paths, area_paths.c.descendant_code == c.area_code)
@@ -250,13 +268,19 @@ def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
     overdue_now, median_hours (NaN without resolved cases).
     """
     kids = db.read_frame(ctx.engine, build_children(ctx, area))
-    figures = db.read_frame(ctx.engine, build_children_figures(ctx, area, start, end))
+    together = in_database_quantiles(ctx)
+    figures = db.read_frame(ctx.engine, build_children_figures(
+        ctx, area, start, end, (0.5,) if together else ()))
     opened = db.read_frame(ctx.engine, build_children_open(ctx, area))
+    if together:
+        q = figures[["code", "q0"]].rename(columns={"code": "key"})
+        figures = figures.drop(columns="q0")
+    else:
+        q = grouped_quantiles(ctx, build_children_hours(ctx, area, start, end), (0.5,))
     out = kids[["code", "name", "level", "households"]].merge(figures, on="code", how="left")
     out = out.merge(opened, on="code", how="left")
     counts = ["cases", "resolved", "within_sla", "open_now", "overdue_now"]
     out[counts] = out[counts].fillna(0).astype(int)
-    q = grouped_quantiles(ctx, build_children_hours(ctx, area, start, end), (0.5,))
     medians = dict(zip(q["key"], q["q0"], strict=True)) if not q.empty else {}
     out["median_hours"] = out["code"].map(medians).astype(float)
     return out
