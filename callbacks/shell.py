@@ -9,7 +9,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.context import checked_view, last_full_day, query_context
+from callbacks.context import cached_output, checked_view, last_full_day, query_context
 from dashboard import db, ids
 from dashboard.auth import current_user
 from dashboard.i18n import t
@@ -25,6 +25,7 @@ PAGES = {"/": overview.page, "/audit": audit.page, "/warnings": warnings.page,
 PLANNED: set[str] = set()
 
 
+@cached_output
 def on_url_view(search: str | None, _pathname: str | None, current: dict[str, Any] | None
                 ) -> tuple[Any, Any]:
     """URL changes -> the validated view (area inside the caller's scope, a full period);
@@ -53,6 +54,14 @@ def on_url_view(search: str | None, _pathname: str | None, current: dict[str, An
 
 def update_navbar(data: dict[str, Any], pathname: str | None) -> tuple[list, list, list, list]:
     """View -> navbar, breadcrumb, period presets and footer."""
+    user = current_user()
+    return navbar_outputs(data, pathname, (user.username, user.role) if user else None)
+
+
+@cached_output
+def navbar_outputs(data: dict[str, Any], pathname: str | None,
+                   who: tuple[str, str] | None) -> tuple[list, list, list, list]:
+    """:func:`update_navbar` for the signed-in user ``who`` (name, role)."""
     qctx = query_context()
     view = checked_view(data, qctx)  # the view store is filled by on_url_view first
     lang, path = view.lang, pathname or "/"
@@ -64,10 +73,9 @@ def update_navbar(data: dict[str, Any], pathname: str | None) -> tuple[list, lis
     county = steps[0][1] if steps else ""
     hrefs = [path + to_query(view, area=code) for code, _ in steps]
     other = "en" if lang == "zh" else "zh"
-    user = current_user()
     return (
         shell.navbar(lang, county, demo, path, path + to_query(view, lang=other),
-                     to_query(view), (user.username, user.role) if user else None),
+                     to_query(view), who),
         shell.breadcrumb(steps, hrefs),
         shell.presets(lang),
         shell.footer(lang, qctx.now, source, view.start, view.end),

@@ -207,9 +207,12 @@ def _period_columns(now: datetime) -> list[Any]:
 
 
 def build_period_figures(ctx: QueryContext, area: str, start: date, end: date,
-                         cat: str | None = None, src: str | None = None) -> Select:
-    """One row of counts for the cases reported in the period (see :func:`_period_columns`)."""
-    return select(*_period_columns(ctx.now)).where(
+                         cat: str | None = None, src: str | None = None,
+                         probs: tuple[float, ...] = ()) -> Select:
+    """One row of counts for the cases reported in the period (see :func:`_period_columns`);
+    with ``probs`` (PostgreSQL) the quantiles ``q0``, ... of the resolved cases' hours."""
+    res_hours = case((is_resolved(ctx.now), hours(c.reported_at, c.resolved_at)), else_=None)
+    return select(*_period_columns(ctx.now), *quantile_columns(res_hours, probs, "q")).where(
         case_filter(ctx, area, cat, src), in_period(start, end))
 
 
@@ -286,13 +289,18 @@ def fetch_case_kpis(ctx: QueryContext, area: str, start: date, end: date,
         without resolved cases): mean_hours, median_hours, p90_hours. mean_satisfaction
         (1-5, NaN without ratings).
     """
-    row = db.read_frame(ctx.engine, build_period_figures(ctx, area, start, end, cat, src)
-                        ).iloc[0].to_dict()
+    together = in_database_quantiles(ctx)
+    row = db.read_frame(ctx.engine, build_period_figures(
+        ctx, area, start, end, cat, src, (0.5, 0.9) if together else ())).iloc[0].to_dict()
     out: dict[str, float] = {k: int(row[k]) for k in COUNT_COLUMNS}
     out["mean_hours"] = _num(row["mean_hours"])
     out.update(derive_rates(out))
-    q = quantiles(ctx, build_resolution_hours(ctx, area, start, end, cat, src), (0.5, 0.9))
-    out["median_hours"], out["p90_hours"] = q[0.5], q[0.9]
+    if together:
+        out["median_hours"], out["p90_hours"] = _num(row["q0"]), _num(row["q1"])
+    else:
+        q = quantiles(ctx, build_resolution_hours(ctx, area, start, end, cat, src),
+                      (0.5, 0.9))
+        out["median_hours"], out["p90_hours"] = q[0.5], q[0.9]
     opened = db.read_frame(ctx.engine, build_open_at(ctx, area, at or ctx.now, cat, src)
                            ).iloc[0]
     out["open_now"] = int(opened["open_now"])

@@ -55,8 +55,10 @@ def is_resolved(now: datetime) -> ColumnElement[bool]:
     return and_(c.resolved_at.is_not(None), c.resolved_at <= now)
 
 
-def build_period_counts(ctx: QueryContext, area: str, start: date, end: date) -> Select:
-    """One row: cases, resolved, within_sla, mean_hours for cases reported in the period."""
+def build_period_counts(ctx: QueryContext, area: str, start: date, end: date,
+                        probs: tuple[float, ...] = ()) -> Select:
+    """One row: cases, resolved, within_sla, mean_hours for cases reported in the period;
+    with ``probs`` (PostgreSQL) the quantiles ``q0``, ... of the resolved cases' hours."""
     now = ctx.now
     resolved = is_resolved(now)
     res_hours = hours(c.reported_at, c.resolved_at)
@@ -67,6 +69,7 @@ def build_period_counts(ctx: QueryContext, area: str, start: date, end: date) ->
             func.sum(case((and_(resolved, c.resolved_at <= c.due_at), 1), else_=0)), 0
         ).label("within_sla"),
         func.avg(case((resolved, res_hours), else_=None)).label("mean_hours"),
+        *quantile_columns(case((resolved, res_hours), else_=None), probs, "q"),
     ).where(within(c.area_code, area, ctx.scope), in_period(start, end))
 
 
@@ -145,10 +148,15 @@ def fetch_kpis(ctx: QueryContext, area: str, start: date, end: date) -> dict[str
         without cases); mean_hours, median_hours, p90_hours (hours, NaN without resolved
         cases); open_now, overdue_now (counts at the data's as-of instant).
     """
-    counts = db.read_frame(ctx.engine, build_period_counts(ctx, area, start, end)).iloc[0]
+    together = in_database_quantiles(ctx)
+    counts = db.read_frame(ctx.engine, build_period_counts(
+        ctx, area, start, end, (0.5, 0.9) if together else ())).iloc[0]
     opened = db.read_frame(ctx.engine, build_open_counts(ctx, area)).iloc[0]
     total = int(counts["cases"])
-    q = quantiles(ctx, build_resolution_hours(ctx, area, start, end), (0.5, 0.9))
+    if together:
+        q = {0.5: _num(counts["q0"]), 0.9: _num(counts["q1"])}
+    else:
+        q = quantiles(ctx, build_resolution_hours(ctx, area, start, end), (0.5, 0.9))
     return {
         "cases": total,
         "resolved": int(counts["resolved"]),

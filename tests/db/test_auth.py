@@ -218,3 +218,50 @@ def test_audit_page_only_for_county_users(app: Dash) -> None:
     county = [r for r in call_every_callback(app, client_as(app, "county"), "x") if r[0] == key]
     assert "login" not in town[0][2] and "仅县级用户" in town[0][2]
     assert "login" in county[0][2]  # the county user sees login records
+
+
+@pytest.fixture(scope="module")
+def cached_app(sqlite_path: Path) -> Dash:
+    """The app with a real (in-process) cache: callback outputs are cached too."""
+    return create_app(Settings.from_env({"DATABASE_URL": f"sqlite:///{sqlite_path}",
+                                         "COUNTYDASH_CACHE": "simple"}))
+
+
+def test_cached_outputs_never_cross_scopes(cached_app: Dash, sqlite_engine: Engine) -> None:
+    """The county user's walk fills the output cache with another town's figures; the town
+    user's identical requests then get nothing of them (the scope is in every key)."""
+    users = reference.raw(sqlite_engine, "users").set_index("username")
+    code, names = other_town(sqlite_engine, users.loc["town", "area_code"])
+    county = call_every_callback(cached_app, client_as(cached_app, "county"), code)
+    assert any(names[0] in body for _, _, body in county)
+    for key, status, body in call_every_callback(cached_app, client_as(cached_app, "town"),
+                                                 code):
+        assert status in (200, 204), (key, status, body[:300])
+        assert code not in body.replace(f"“{code}”", ""), key
+        assert not [n for n in names if n in body], key
+
+
+def test_cached_grid_card_is_audited_on_every_showing(cached_app: Dash,
+                                                      sqlite_engine: Engine) -> None:
+    """The second showing of an unmasked card comes from the output cache and is audited
+    all the same; the masked card of a town user is cached apart and stays masked."""
+    areas = reference.raw(sqlite_engine, "areas")
+    users = reference.raw(sqlite_engine, "users").set_index("username")
+    own_town = users.loc["town", "area_code"]
+    grid = sorted(areas[(areas["level"] == "grid") & areas["code"].isin(
+        reference.subtree(sqlite_engine, own_town))]["code"])[1]
+    name = reference.raw(sqlite_engine, "grid_workers").set_index("grid_code").loc[grid, "name"]
+
+    def audits() -> int:  # views of this grid's card (the walk shows other lists too)
+        log = reference.raw(sqlite_engine, "audit_log")
+        log = log[log["action"] == "pii_view"]
+        return sum(json.loads(d) == {"what": "grid_card", "area": grid} for d in log["detail"])
+
+    before = audits()
+    first = grid_card_body(cached_app, "county", grid)
+    second = grid_card_body(cached_app, "county", grid)
+    assert name in first and first == second
+    assert audits() == before + 2
+    masked = grid_card_body(cached_app, "town", grid)
+    assert name not in masked and f"{name[0]}*" in masked
+    assert audits() == before + 2

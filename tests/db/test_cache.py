@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -49,8 +48,13 @@ class StatementCounter:
 @pytest.fixture
 def writable_sqlite(sqlite_path: Path, tmp_path: Path) -> str:
     """A private copy of the demo database (this test writes to it)."""
+    import sqlite3
+
     target = tmp_path / "copy.sqlite"
-    shutil.copy(sqlite_path, target)
+    # the backup API, not a file copy: the source is in WAL mode and recent writes (the
+    # demo users) may still sit in its -wal file
+    with sqlite3.connect(sqlite_path) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
     return f"sqlite:///{target}"
 
 
@@ -160,3 +164,56 @@ def test_result_cached_by_one_process_is_served_to_another(demo_engine: Engine,
     assert second["frame"] == first["frame"]
     cases_total = sum(r["cases"] for r in json.loads(second["frame"]))
     assert cases_total > 0
+
+
+def test_cached_callback_output_follows_the_data_version(writable_sqlite: str) -> None:
+    """The overview's KPI callback is served from the output cache (no statement but the
+    session and version look-ups) until a new case changes the data version; then the next
+    request shows it."""
+    app = create_app(Settings.from_env({"DATABASE_URL": writable_sqlite,
+                                        "COUNTYDASH_CACHE": "simple"}))
+    engine = db.get_engine(writable_sqlite)
+    frame = reference.raw(engine, "areas")
+    county = str(frame.query("level == 'county'")["code"].iloc[0])
+    grid = str(frame.query("level == 'grid'")["code"].iloc[0])
+    start, end = AS_OF - timedelta(days=30), AS_OF - timedelta(days=1)
+    client = app.server.test_client()
+    assert client.post("/login", data={"username": "county", "password": "county-demo",
+                                       "next": "/"}).status_code == 302
+    view = {"area": county, "start": start.isoformat(), "end": end.isoformat(),
+            "metric": None, "lang": "zh", "problems": []}
+    key = next(k for k in app.callback_map if "overview-kpis.children" in k)
+    outputs = [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+               for part in key.strip(".").split("...")]
+    payload = {"output": key, "outputs": outputs, "changedPropIds": ["shell-view.data"],
+               "inputs": [{"id": "shell-view", "property": "data", "value": view}]}
+
+    def shown() -> str:
+        resp = client.post("/_dash-update-component", json=payload)
+        assert resp.status_code == 200
+        return json.dumps(resp.get_json()["response"]["overview-kpis"], ensure_ascii=False)
+
+    counter = StatementCounter(engine)
+    try:
+        first = shown()
+        ran = len(counter.statements)
+        assert shown() == first
+        hit = counter.statements[ran:]
+        # a hit runs only the session's user look-up (the version query is not counted)
+        assert ran > 3 and all("FROM users" in s for s in hit), hit
+        total = int(fetch_kpis.uncached(QueryContext(engine=engine), county, start, end)
+                    ["cases"])
+        assert f"{total:,}" in first or str(total) in first
+        reported = datetime.combine(end, datetime.min.time()) + timedelta(hours=9)
+        with engine.begin() as conn:
+            conn.execute(insert(cases).values(
+                id=f"out-{uuid.uuid4().hex[:8]}", source="app", category_code=str(
+                    reference.raw(engine, "case_categories")["code"].iloc[-1]),
+                area_code=grid, reported_at=reported, due_at=reported + timedelta(hours=24),
+                status="reported", reopen_count=0,
+                updated_at=datetime.combine(AS_OF, datetime.min.time()) + timedelta(days=1)))
+        after = shown()
+    finally:
+        counter.close()
+    assert after != first
+    assert f"{total + 1:,}" in after or str(total + 1) in after
