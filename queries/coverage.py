@@ -204,35 +204,35 @@ def _branch_index(ctx: QueryContext, area: str, upto: date, weights: Weights) ->
     )
 
 
-def build_trend_counts(ctx: QueryContext, area: str, upto: date, weights: Weights) -> Select:
-    """Per month: rows (branches with figures), judged (with an index), mean index."""
+def build_trend(ctx: QueryContext, area: str, upto: date, weights: Weights) -> Select:
+    """Per month, in one pass over the branch rows (the index expression computed once):
+    rows (branches with figures), judged (with an index), the mean index, and over the
+    judged branches ranked weakest first the Gini numerator ``sum((2 rank - n - 1) v)``,
+    ``n``, ``sum(v)`` and the means of the bottom and top fifths (``max(1, n // 5)``
+    branches each)."""
     base = _branch_index(ctx, area, upto, weights)
-    return (
-        select(base.c.month, func.count().label("rows"), func.count(base.c.v).label("judged"),
-               func.avg(base.c.v).label("index_mean"))
-        .group_by(base.c.month).order_by(base.c.month)
-    )
-
-
-def build_trend_spread(ctx: QueryContext, area: str, upto: date, weights: Weights) -> Select:
-    """Per month, over the judged branches ranked weakest first: the Gini numerator
-    ``sum((2 rank - n - 1) v)``, ``n``, ``sum(v)``, and the means of the bottom and top
-    fifths (``max(1, n // 5)`` branches each)."""
-    base = _branch_index(ctx, area, upto, weights)
+    b = base.c
+    # flagged rows (v NULL) rank after every judged one on both databases, so judged ranks
+    # run 1..n with n = count(v)
     ranked = (
-        select(base.c.month, base.c.v,
-               func.row_number().over(partition_by=base.c.month, order_by=base.c.v).label("rn"),
-               func.count().over(partition_by=base.c.month).label("n"))
-        .where(base.c.v.is_not(None))
+        select(b.month, b.v,
+               func.row_number().over(partition_by=b.month, order_by=[
+                   case((b.v.is_(None), 1), else_=0), b.v]).label("rn"),
+               func.count(b.v).over(partition_by=b.month).label("n"))
         .subquery()
     )
     r = ranked.c
     k = case((r.n // 5 < 1, 1), else_=r.n // 5)
+    judged = r.v.is_not(None)
     return (
-        select(r.month, func.max(r.n).label("n"), func.sum(r.v).label("total"),
-               func.sum((2 * r.rn - r.n - 1) * r.v).label("gini_num"),
-               func.avg(case((r.rn <= k, r.v), else_=None)).label("bottom_mean"),
-               func.avg(case((r.rn > r.n - k, r.v), else_=None)).label("top_mean"))
+        select(r.month, func.count().label("rows"), func.count(r.v).label("judged"),
+               func.avg(r.v).label("index_mean"),
+               func.max(r.n).label("n"), func.sum(r.v).label("total"),
+               func.sum(case((judged, (2 * r.rn - r.n - 1) * r.v), else_=None)
+                        ).label("gini_num"),
+               func.avg(case((and_(judged, r.rn <= k), r.v), else_=None)).label("bottom_mean"),
+               func.avg(case((and_(judged, r.rn > r.n - k), r.v), else_=None)
+                        ).label("top_mean"))
         .group_by(r.month).order_by(r.month)
     )
 
@@ -251,15 +251,12 @@ def fetch_coverage_trend(ctx: QueryContext, area: str, upto: date,
         NaN with fewer than two judged branches).
     """
     w = weights or as_key()
-    counts = db.read_frame(ctx.engine, build_trend_counts(ctx, area, upto, w))
-    spread = db.read_frame(ctx.engine, build_trend_spread(ctx, area, upto, w))
+    out = db.read_frame(ctx.engine, build_trend(ctx, area, upto, w))
     columns = ["month", "rows", "judged", "flagged", "index_mean", "gini", "bottom_mean",
                "top_mean", "quintile_gap"]
-    if counts.empty:
+    if out.empty:
         return pd.DataFrame(columns=columns)
-    for f in (counts, spread):
-        f["month"] = [pd.Timestamp(m).date() for m in f["month"]]
-    out = counts.merge(spread, on="month", how="left")
+    out["month"] = [pd.Timestamp(m).date() for m in out["month"]]
     out["rows"] = out["rows"].astype(int)
     out["judged"] = out["judged"].astype(int)
     out["flagged"] = out["rows"] - out["judged"]
