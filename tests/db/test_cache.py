@@ -58,6 +58,19 @@ def writable_sqlite(sqlite_path: Path, tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
+def insert_case(engine: Engine, grid: str, day: date) -> None:
+    """One new case in ``grid`` reported on ``day``, updated after the demo's as-of instant
+    (so the data version moves)."""
+    reported = datetime.combine(day, datetime.min.time()) + timedelta(hours=9)
+    with engine.begin() as conn:
+        conn.execute(insert(cases).values(
+            id=f"new-{uuid.uuid4().hex[:8]}", source="app", category_code=str(
+                reference.raw(engine, "case_categories")["code"].iloc[-1]),
+            area_code=grid, reported_at=reported, due_at=reported + timedelta(hours=24),
+            status="reported", reopen_count=0,
+            updated_at=datetime.combine(AS_OF, datetime.min.time()) + timedelta(days=1)))
+
+
 def test_cache_is_invalidated_when_the_data_version_changes(writable_sqlite: str) -> None:
     app = create_app(Settings.from_env({"DATABASE_URL": writable_sqlite,
                                         "COUNTYDASH_CACHE": "simple"}))
@@ -73,15 +86,7 @@ def test_cache_is_invalidated_when_the_data_version_changes(writable_sqlite: str
             assert again == before
             assert ran_first > 0 and len(counter.statements) == ran_first  # a cache hit
             grid = str(reference.raw(engine, "areas").query("level == 'grid'")["code"].iloc[0])
-            reported = datetime.combine(end, datetime.min.time()) + timedelta(hours=9)
-            with engine.begin() as conn:
-                conn.execute(insert(cases).values(
-                    id=f"bench-{uuid.uuid4().hex[:8]}", source="app", category_code=str(
-                        reference.raw(engine, "case_categories")["code"].iloc[-1]),
-                    area_code=grid, reported_at=reported, due_at=reported + timedelta(hours=24),
-                    status="reported", reopen_count=0,
-                    updated_at=datetime.combine(AS_OF, datetime.min.time()) + timedelta(
-                        days=1)))
+            insert_case(engine, grid, end)
             after = fetch_kpis(QueryContext(engine=engine), county, start, end)
     finally:
         counter.close()
@@ -204,14 +209,7 @@ def test_cached_callback_output_follows_the_data_version(writable_sqlite: str) -
         total = int(fetch_kpis.uncached(QueryContext(engine=engine), county, start, end)
                     ["cases"])
         assert f"{total:,}" in first or str(total) in first
-        reported = datetime.combine(end, datetime.min.time()) + timedelta(hours=9)
-        with engine.begin() as conn:
-            conn.execute(insert(cases).values(
-                id=f"out-{uuid.uuid4().hex[:8]}", source="app", category_code=str(
-                    reference.raw(engine, "case_categories")["code"].iloc[-1]),
-                area_code=grid, reported_at=reported, due_at=reported + timedelta(hours=24),
-                status="reported", reopen_count=0,
-                updated_at=datetime.combine(AS_OF, datetime.min.time()) + timedelta(days=1)))
+        insert_case(engine, grid, end)
         after = shown()
     finally:
         counter.close()
