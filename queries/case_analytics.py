@@ -40,7 +40,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -55,7 +54,7 @@ from queries.cases import (
     in_database_quantiles,
     in_period,
     is_resolved,
-    open_parts,
+    open_union,
     quantile_columns,
     quantiles,
 )
@@ -230,8 +229,8 @@ def open_rows(at: datetime, columns: Sequence[Any], frm: FromClause,
     (:func:`queries.cases.open_parts`: never resolved, resolved only after ``at``) is two
     ranges on the (resolved_at, area_code, ...) index (9,000 rows, ~20 ms).
     """
-    parts = [select(*columns).select_from(frm).where(*conds, part) for part in open_parts(at)]
-    return union_all(*parts).subquery()
+    return open_union(at, lambda part: select(*columns).select_from(frm).where(*conds, part)
+                      ).subquery()
 
 
 def build_open_at(ctx: QueryContext, area: str, at: datetime, cat: str | None = None,

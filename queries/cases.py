@@ -12,6 +12,7 @@ Definitions (published on the definitions page):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     and_,
@@ -29,6 +31,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from dashboard import db
 from dashboard.cache import data_cached
@@ -36,7 +39,7 @@ from dashboard.schema import area_paths, areas, cases
 from queries.areas import build_children
 from queries.context import QueryContext
 from queries.scope import within
-from queries.sqlfuncs import hours
+from queries.sqlfuncs import hours, unindexed
 
 c = cases.c
 
@@ -81,6 +84,22 @@ def open_parts(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]
     return and_(c.resolved_at.is_(None), reported), and_(c.resolved_at > now, reported)
 
 
+def open_union(now: datetime, part: Callable[[ColumnElement[bool]], Select]) -> CompoundSelect:
+    """``part(cond)`` for both :func:`open_parts`, as one UNION ALL.
+
+    In the second part ("resolved only after now": no row in a live database, a few in a
+    past snapshot) the case's area and category columns are kept off their indexes
+    (:class:`unindexed`), so that SQLite also reads it from the (resolved_at, ...) index.
+    """
+    early, late = open_parts(now)
+    keep_off = (c.area_code, c.category_code)
+
+    def off_index(element: Any) -> Any:
+        return unindexed(element) if any(element is col for col in keep_off) else None
+
+    return union_all(part(early), replacement_traverse(part(late), {}, off_index))
+
+
 def build_open_counts(ctx: QueryContext, area: str) -> Select:
     """One row: open_now and overdue_now at the data's as-of instant (any report date)."""
     now = ctx.now
@@ -92,7 +111,7 @@ def build_open_counts(ctx: QueryContext, area: str) -> Select:
                 "overdue_now"),
         ).where(within(c.area_code, area, ctx.scope), cond)
 
-    u = union_all(*(part(cond) for cond in open_parts(now))).subquery()
+    u = open_union(now, part).subquery()
     return select(func.coalesce(func.sum(u.c.open_now), 0).label("open_now"),
                   func.coalesce(func.sum(u.c.overdue_now), 0).label("overdue_now"))
 
@@ -262,7 +281,7 @@ def build_children_open(ctx: QueryContext, area: str) -> Select:
             .group_by(areas.c.code)
         )
 
-    u = union_all(*(part(cond) for cond in open_parts(now))).subquery()
+    u = open_union(now, part).subquery()
     return (select(u.c.code, func.sum(u.c.open_now).label("open_now"),
                    func.sum(u.c.overdue_now).label("overdue_now")).group_by(u.c.code))
 

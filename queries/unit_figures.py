@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, literal, select, union_all
+from sqlalchemy import Select, and_, case, func, literal, select
 
 from dashboard import db
 from dashboard.cache import data_cached
 from dashboard.schema import area_paths, areas, cases
-from queries.cases import grouped_quantiles, open_parts
+from queries.cases import grouped_quantiles, open_union
 from queries.context import QueryContext
 from queries.scope import in_scope
 from queries.sqlfuncs import hours
@@ -66,7 +66,7 @@ def build_level_open(ctx: QueryContext, level: str, now: datetime) -> Select:
             .group_by(areas.c.code)
         )
 
-    u = union_all(*(part(cond) for cond in open_parts(now))).subquery()
+    u = open_union(now, part).subquery()
     return (select(u.c.code, func.sum(u.c.open_now).label("open_now"),
                    func.sum(u.c.overdue_now).label("overdue_now")).group_by(u.c.code))
 
