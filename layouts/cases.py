@@ -678,7 +678,8 @@ def overdue_count_text(n: int, shown: int, lang: str, masked: bool) -> str:
         return t("cases.overdue.none", lang)
     text = t("cases.overdue.count", lang, n=fmt_int(n, lang))
     if shown < n:
-        text += " " + t("cases.overdue.capped", lang, shown=shown, n=n)
+        text += " " + t("cases.overdue.capped", lang, shown=fmt_int(shown, lang),
+                        n=fmt_int(n, lang))
     if masked:
         text += " " + t("cases.masked", lang)
     return text

@@ -374,12 +374,14 @@ def lorenz_figure(values: Sequence[float] | np.ndarray, first_values: Sequence[f
     _base_layout(fig, height)
     fig.update_layout(
         showlegend=True,
-        legend={"x": 0.02, "y": 0.98, "xanchor": "left", "yanchor": "top",
+        legend={"x": 0.03, "y": 0.95, "xanchor": "left", "yanchor": "top",
                 "bgcolor": "rgba(255,255,255,0.9)", "font": {"size": 13}},
-        margin={"l": 8, "r": 12, "t": 10, "b": 8},
+        margin={"l": 8, "r": 12, "t": 18, "b": 8},
     )
+    # square plot, drawn from the left edge: the legend stays in its empty upper-left
+    # triangle (above the equality line), clear of the axis labels, at any aspect ratio
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text=t("coverage.lorenz.x", lang),
-                     constrain="domain")
+                     constrain="domain", constraintoward="left")
     fig.update_yaxes(range=[0, 1], tickformat=".0%", title_text=t("coverage.lorenz.y", lang),
                      scaleanchor="x", scaleratio=1, constrain="domain")
     return fig
@@ -481,6 +483,7 @@ def branch_table(frame: pd.DataFrame, lang: str) -> object:
     ]
     return dash_table.DataTable(
         data=rows, columns=cols, sort_action="native", filter_action="native",
+        filter_options={"placeholder_text": t("coverage.table.filter", lang)},
         page_size=12, style_as_list_view=True, style_table={"overflowX": "auto"},
         style_cell={"fontSize": "15px", "padding": "6px 8px", "textAlign": "right",
                     "fontFamily": "inherit"},

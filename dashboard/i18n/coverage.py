@@ -124,6 +124,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "coverage.col.mobile": ("流动党员(活跃/总数)", "Mobile (active/all)"),
     "coverage.col.index": ("覆盖指数", "Index"),
     "coverage.col.flag": ("说明", "Note"),
+    "coverage.table.filter": ("筛选…", "filter…"),
     "coverage.yes": ("有", "yes"),
     "coverage.no": ("无", "no"),
     "coverage.flag.no_members": ("无党员，未评分", "No members: not rated"),
