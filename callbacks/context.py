@@ -71,32 +71,40 @@ def plain(value: Any) -> Any:
     return value
 
 
-def cached_output(fn: Callable[P, R]) -> Callable[P, R]:
+def cached_output(fn: Callable[P, R] | None = None, *, on: str = "all"
+                  ) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """Memoise a callback's whole output on its arguments, the caller's scope, the data version
     and the as-of minute, in the shared query cache.
 
     For pure callbacks only: output a function of (arguments, scope, data). A warm request then
     costs the session check, one version query and a cache read, not the figure building
     (~100-500 ms for the map or the case distributions). Side effects (auditing a view of
-    personal data) stay outside, in the callback that calls the cached part.
+    personal data) stay outside, in the callback that calls the cached part. ``on="coverage"``
+    (callbacks that read coverage figures only, and not the as-of instant) keys on the
+    coverage part of the version, so new cases leave them cached.
     """
 
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        if not cache_active():
-            return fn(*args, **kwargs)
-        qctx = query_context()
-        digest = hashlib.sha1(pickle.dumps((args, sorted(kwargs.items())), protocol=4))
-        key = (f"out:{fn.__module__}.{fn.__qualname__}:{qctx.cache_key()}:{qctx.version}:"
-               f"{qctx.now:%Y%m%d%H%M}:{digest.hexdigest()}")
-        hit = cache.get(key)
-        if hit is not None:
-            return hit  # type: ignore[no-any-return]
-        value = plain(fn(*args, **kwargs))
-        cache.set(key, value)
-        return value  # type: ignore[no-any-return]
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            if not cache_active():
+                return fn(*args, **kwargs)
+            qctx = query_context()
+            digest = hashlib.sha1(pickle.dumps((args, sorted(kwargs.items())), protocol=4))
+            stamp = qctx.version_for(on) if on != "all" else (
+                f"{qctx.version}:{qctx.now:%Y%m%d%H%M}")
+            key = (f"out:{fn.__module__}.{fn.__qualname__}:{qctx.cache_key()}:{stamp}:"
+                   f"{digest.hexdigest()}")
+            hit = cache.get(key)
+            if hit is not None:
+                return hit  # type: ignore[no-any-return]
+            value = plain(fn(*args, **kwargs))
+            cache.set(key, value)
+            return value  # type: ignore[no-any-return]
 
-    return wrapper
+        return wrapper
+
+    return decorate if fn is None else decorate(fn)
 
 
 def last_full_day(ctx: QueryContext) -> date:

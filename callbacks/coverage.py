@@ -33,7 +33,7 @@ def month_of(qctx: QueryContext, view: View) -> date | None:
     return fetch_coverage_month(qctx, view.area, view.end)
 
 
-@cached_output
+@cached_output(on="coverage")
 def update_summary(data: dict[str, Any]) -> tuple[Any, ...]:
     """View -> heading, month note, KPI cards, the spread sentence, trend and Lorenz."""
     qctx = query_context()
@@ -57,7 +57,7 @@ def update_summary(data: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-@cached_output
+@cached_output(on="coverage")
 def update_ranking(data: dict[str, Any]) -> tuple[Any, Any, Any]:
     """View -> the weakest and best ten branches, and the table of every branch."""
     qctx = query_context()
@@ -116,7 +116,7 @@ def update_formula(data: dict[str, Any]) -> list[object]:
     return layout.formula(configured_weights(), View.from_store(data).lang)
 
 
-@cached_output
+@cached_output(on="coverage")
 def update_overview_panel(data: dict[str, Any]) -> list[object]:
     """View -> the overview's coverage summary (mean, Gini, gap, the band, a link)."""
     qctx = query_context()

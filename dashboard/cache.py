@@ -28,29 +28,36 @@ def cache_active() -> bool:
     return has_app_context() and "cache" in current_app.extensions
 
 
-def data_cached(fn: Callable[P, R]) -> Callable[P, R]:
+def data_cached(fn: Callable[P, R] | None = None, *, on: str = "all"
+                ) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """Memoise ``fn(ctx, *args)`` on its primitive arguments and the context's data version.
 
-    ``ctx`` is a :class:`queries.context.QueryContext`; its ``version`` is read once per
-    request. Outside a Flask app (CLI, tests) the function runs uncached.
+    ``ctx`` is a :class:`queries.context.QueryContext`; its version is read once per request.
+    ``on="coverage"`` keys on the version of the coverage tables, the area tree and imports
+    only (:meth:`~queries.context.QueryContext.version_for`), for functions that read no case
+    and not the as-of instant: a new case then leaves them cached. Outside a Flask app (CLI,
+    tests) the function runs uncached. Use as ``@data_cached`` or ``@data_cached(on=...)``.
     """
 
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        if not cache_active():
-            return fn(*args, **kwargs)
-        ctx, rest = args[0], args[1:]
-        raw = pickle.dumps((rest, sorted(kwargs.items())), protocol=4)
-        scope_key = ctx.cache_key()  # type: ignore[attr-defined]
-        version = ctx.version  # type: ignore[attr-defined]
-        digest = hashlib.sha1(raw).hexdigest()
-        key = f"{fn.__module__}.{fn.__qualname__}:{scope_key}:{version}:{digest}"
-        hit = cache.get(key)
-        if hit is not None:
-            return hit  # type: ignore[no-any-return]
-        value = fn(*args, **kwargs)
-        cache.set(key, value)
-        return value
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            if not cache_active():
+                return fn(*args, **kwargs)
+            ctx, rest = args[0], args[1:]
+            raw = pickle.dumps((rest, sorted(kwargs.items())), protocol=4)
+            scope_key = ctx.cache_key()  # type: ignore[attr-defined]
+            version = ctx.version_for(on)  # type: ignore[attr-defined]
+            digest = hashlib.sha1(raw).hexdigest()
+            key = f"{fn.__module__}.{fn.__qualname__}:{scope_key}:{version}:{digest}"
+            hit = cache.get(key)
+            if hit is not None:
+                return hit  # type: ignore[no-any-return]
+            value = fn(*args, **kwargs)
+            cache.set(key, value)
+            return value
 
-    wrapper.uncached = fn  # type: ignore[attr-defined]
-    return wrapper
+        wrapper.uncached = fn  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate if fn is None else decorate(fn)

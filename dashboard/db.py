@@ -84,6 +84,7 @@ def version_and_as_of(engine: Engine) -> tuple[str, datetime]:
     simulator moves it forward); a live database has none and uses the clock.
     """
     c, cov, m = schema.cases, schema.coverage_monthly, schema.dataset_meta
+    # the cases' part first: QueryContext.version_for("coverage") drops it
     stmt = select(
         select(func.max(c.c.updated_at)).scalar_subquery(),
         select(func.max(cov.c.updated_at)).scalar_subquery(),

@@ -45,6 +45,16 @@ class QueryContext:
     def version(self) -> str:
         return self._stamp[0]
 
+    def version_for(self, subject: str = "all") -> str:
+        """The data version (``all``), or the part of it that coverage figures depend on
+        (``coverage``: the coverage tables, the area count and the import version row;
+        not the cases)."""
+        if subject == "all":
+            return self.version
+        if subject == "coverage":
+            return "cov:" + self.version.split("|", 1)[1]
+        raise ValueError(f"unknown version subject {subject!r}")
+
     @property
     def now(self) -> datetime:
         return self._stamp[1]

@@ -101,7 +101,7 @@ def build_latest_month(ctx: QueryContext, area: str, upto: date) -> Select:
     )
 
 
-@data_cached
+@data_cached(on="coverage")
 def fetch_coverage_month(ctx: QueryContext, area: str, end: date) -> date | None:
     """The month shown for a view ending on ``end``: the month containing ``end`` or, when it
     has no figures yet, the latest earlier month that has; None without any figures."""
@@ -156,7 +156,7 @@ def flag_of(row: dict[str, Any], weights: Weights) -> str:
     return ""
 
 
-@data_cached
+@data_cached(on="coverage")
 def fetch_branch_coverage(ctx: QueryContext, area: str, month: date,
                           weights: Weights | None = None) -> pd.DataFrame:
     """One row per visible branch of ``area`` with its figures for ``month``.
@@ -239,7 +239,7 @@ def build_trend(ctx: QueryContext, area: str, upto: date, weights: Weights) -> S
     )
 
 
-@data_cached
+@data_cached(on="coverage")
 def fetch_coverage_trend(ctx: QueryContext, area: str, upto: date,
                          weights: Weights | None = None) -> pd.DataFrame:
     """The index and its spread across the branches of ``area``, month by month.
@@ -319,7 +319,7 @@ def build_coverage_by_child(ctx: QueryContext, area: str, month: date, weights: 
     )
 
 
-@data_cached
+@data_cached(on="coverage")
 def fetch_coverage_by_child(ctx: QueryContext, area: str, month: date,
                             weights: Weights | None = None) -> pd.DataFrame:
     """Mean coverage index per direct child of ``area`` (town, village or grid) for the map.

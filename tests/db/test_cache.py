@@ -215,3 +215,41 @@ def test_cached_callback_output_follows_the_data_version(writable_sqlite: str) -
         counter.close()
     assert after != first
     assert f"{total + 1:,}" in after or str(total + 1) in after
+
+
+def test_coverage_figures_stay_cached_when_only_cases_change(writable_sqlite: str) -> None:
+    """Coverage queries key on the coverage part of the version: a new case (the big screen's
+    steady trickle) leaves them cached; a changed coverage row makes the next call re-read."""
+    from sqlalchemy import update
+
+    from dashboard.schema import coverage_monthly
+    from queries.coverage import fetch_coverage_month, fetch_coverage_trend
+
+    app = create_app(Settings.from_env({"DATABASE_URL": writable_sqlite,
+                                        "COUNTYDASH_CACHE": "simple"}))
+    engine = db.get_engine(writable_sqlite)
+    frame = reference.raw(engine, "areas")
+    county = str(frame.query("level == 'county'")["code"].iloc[0])
+    grid = str(frame.query("level == 'grid'")["code"].iloc[0])
+    counter = StatementCounter(engine)
+    try:
+        with app.server.app_context():
+            month = fetch_coverage_month(QueryContext(engine=engine), county, AS_OF)
+            assert month is not None
+            before = fetch_coverage_trend(QueryContext(engine=engine), county, month)
+            ran = len(counter.statements)
+            insert_case(engine, grid, AS_OF - timedelta(days=1))
+            counter.statements.clear()
+            again = fetch_coverage_trend(QueryContext(engine=engine), county, month)
+            assert counter.statements == [] and ran > 0  # still cached after a new case
+            pd.testing.assert_frame_equal(again, before)
+            row = reference.raw(engine, "coverage_monthly").iloc[0]
+            with engine.begin() as conn:
+                conn.execute(update(coverage_monthly)
+                             .where(coverage_monthly.c.branch_id == row["branch_id"],
+                                    coverage_monthly.c.month == row["month"])
+                             .values(registered=0, updated_at=datetime(2030, 1, 1)))
+            fetch_coverage_trend(QueryContext(engine=engine), county, month)
+    finally:
+        counter.close()
+    assert counter.statements, "a coverage change must miss the cache"
