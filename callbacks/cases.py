@@ -94,6 +94,7 @@ def _inputs(data: dict[str, Any], search: str | None) -> tuple[QueryContext, Vie
 
 # --- filters <-> URL ------------------------------------------------------------------------
 
+@cached_output
 def update_controls(data: dict[str, Any], search: str | None) -> tuple[Any, ...]:
     """View or URL -> category and source pickers (options in the view's language, values)."""
     qctx, view, f = _inputs(data, search)

@@ -91,15 +91,22 @@ def update_page(pathname: str | None, data: dict[str, Any], key: dict[str, str] 
     new_key = {"path": path, "lang": view.lang}
     if key == new_key:
         return no_update, no_update, no_update
-    chrome = "app-shell screen-mode" if path == "/screen" else "app-shell"
     user = current_user()
-    if user is not None and user.role == "kiosk" and path != "/screen":
-        return shell.not_found(view.lang, path), new_key, chrome
+    return page_outputs(path, view.lang, user is not None and user.role == "kiosk")
+
+
+@cached_output
+def page_outputs(path: str, lang: str, kiosk: bool) -> tuple[Any, dict[str, str], str]:
+    """The layout of page ``path`` in ``lang`` (a kiosk session gets the big screen only)."""
+    new_key = {"path": path, "lang": lang}
+    chrome = "app-shell screen-mode" if path == "/screen" else "app-shell"
+    if kiosk and path != "/screen":
+        return shell.not_found(lang, path), new_key, chrome
     if path in PAGES:
-        return PAGES[path](view.lang), new_key, chrome
+        return PAGES[path](lang), new_key, chrome
     if path in PLANNED:
-        return shell.coming_soon(view.lang), new_key, chrome
-    return shell.not_found(view.lang, path), new_key, chrome
+        return shell.coming_soon(lang), new_key, chrome
+    return shell.not_found(lang, path), new_key, chrome
 
 
 def update_picker(data: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -76,7 +76,7 @@ DEFINITION_OF = {row[0].removeprefix("cases.kpi."): row for row in DEFINITIONS}
 STAGE_NAMES: tuple[str, ...] = ("accept", "dispatch", "resolve", "close")
 RISK_HOURS: tuple[int, ...] = (4, 8, 24, 48)
 #: Rows of a case list sent to the page (most urgent first); the CSV download holds them all.
-SCREEN_ROWS = 500
+SCREEN_ROWS = 200
 DEFAULT_RISK_HOURS = 24
 
 
