@@ -56,18 +56,17 @@ R = TypeVar("R")
 
 
 def plain(value: Any) -> Any:
-    """``value`` with every plotly figure (also inside components) as its plain dict: what
-    Dash would send anyway, and cheap to pickle and unpickle (a go.Figure re-validates every
-    property on unpickling)."""
+    """``value`` with every plotly figure and Dash component as the plain JSON-ready dict Dash
+    would send for it: cheap to pickle and unpickle (a go.Figure re-validates every property
+    on unpickling, a component re-runs its constructor), and sent as it is."""
     if isinstance(value, go.Figure):
         return value.to_plotly_json()
+    if isinstance(value, Component):
+        js = value.to_plotly_json()
+        js["props"] = {k: plain(v) for k, v in js["props"].items()}
+        return js
     if isinstance(value, tuple | list):
         return type(value)(plain(v) for v in value)
-    if isinstance(value, Component):
-        for prop in ("figure", "children"):
-            inner = getattr(value, prop, None)
-            if inner is not None and not isinstance(inner, str | int | float):
-                setattr(value, prop, plain(inner))
     return value
 
 
