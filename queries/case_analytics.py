@@ -700,6 +700,14 @@ def _mask(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     return frame
 
 
+def _first_open(now: datetime, limit: int, *conds: ColumnElement[bool]) -> Any:
+    """Ids of the first ``limit`` cases open at ``now`` meeting ``conds``, soonest due first:
+    picked before the list's joins, so that only those rows are joined (not every open case
+    of the county)."""
+    u = open_rows(now, [c.id, c.due_at], cases, *conds)
+    return select(u.c.id).order_by(u.c.due_at, u.c.id).limit(limit).subquery()
+
+
 @data_cached
 def fetch_overdue_cases(ctx: QueryContext, area: str, cat: str | None = None,
                         src: str | None = None, limit: int = LIST_CAP) -> pd.DataFrame:
@@ -712,11 +720,11 @@ def fetch_overdue_cases(ctx: QueryContext, area: str, cat: str | None = None,
     """
     now = ctx.now
     cols, frm = _list_columns()
-    picked = open_rows(now, [c.id], cases, case_filter(ctx, area, cat, src),
-                       c.due_at < literal(now))
+    picked = _first_open(now, min(limit, LIST_CAP), case_filter(ctx, area, cat, src),
+                         c.due_at < literal(now))
     stmt = (select(*cols, hours(c.due_at, literal(now)).label("overdue_hours"))
             .select_from(frm.join(picked, picked.c.id == c.id))
-            .order_by(c.due_at, c.id).limit(min(limit, LIST_CAP)))
+            .order_by(c.due_at, c.id))
     frame = db.read_frame(ctx.engine, stmt)
     frame["overdue_hours"] = frame["overdue_hours"].astype(float)
     return _mask(frame, ctx.scope)
@@ -733,11 +741,11 @@ def fetch_at_risk(ctx: QueryContext, area: str, within_hours: float,
     now = ctx.now
     cols, frm = _list_columns()
     horizon = now + timedelta(hours=within_hours)
-    picked = open_rows(now, [c.id], cases, case_filter(ctx, area, cat, src),
-                       c.due_at >= literal(now), c.due_at < literal(horizon))
+    picked = _first_open(now, LIST_CAP, case_filter(ctx, area, cat, src),
+                         c.due_at >= literal(now), c.due_at < literal(horizon))
     stmt = (select(*cols, hours(literal(now), c.due_at).label("hours_left"))
             .select_from(frm.join(picked, picked.c.id == c.id))
-            .order_by(c.due_at, c.id).limit(LIST_CAP))
+            .order_by(c.due_at, c.id))
     frame = db.read_frame(ctx.engine, stmt)
     frame["hours_left"] = frame["hours_left"].astype(float)
     return _mask(frame, ctx.scope)
