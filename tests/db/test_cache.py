@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from dash import Dash
 from sqlalchemy import Engine, event, insert
 
 from dashboard import db
@@ -171,16 +172,20 @@ def test_result_cached_by_one_process_is_served_to_another(demo_engine: Engine,
     assert cases_total > 0
 
 
+def cached_app(url: str) -> tuple[Dash, Engine, str, str]:
+    """The app on ``url`` with an in-process cache, its engine, the county and a grid code."""
+    app = create_app(Settings.from_env({"DATABASE_URL": url, "COUNTYDASH_CACHE": "simple"}))
+    engine = db.get_engine(url)
+    frame = reference.raw(engine, "areas")
+    return (app, engine, str(frame.query("level == 'county'")["code"].iloc[0]),
+            str(frame.query("level == 'grid'")["code"].iloc[0]))
+
+
 def test_cached_callback_output_follows_the_data_version(writable_sqlite: str) -> None:
     """The overview's KPI callback is served from the output cache (no statement but the
     session and version look-ups) until a new case changes the data version; then the next
     request shows it."""
-    app = create_app(Settings.from_env({"DATABASE_URL": writable_sqlite,
-                                        "COUNTYDASH_CACHE": "simple"}))
-    engine = db.get_engine(writable_sqlite)
-    frame = reference.raw(engine, "areas")
-    county = str(frame.query("level == 'county'")["code"].iloc[0])
-    grid = str(frame.query("level == 'grid'")["code"].iloc[0])
+    app, engine, county, grid = cached_app(writable_sqlite)
     start, end = AS_OF - timedelta(days=30), AS_OF - timedelta(days=1)
     client = app.server.test_client()
     assert client.post("/login", data={"username": "county", "password": "county-demo",
@@ -225,12 +230,7 @@ def test_coverage_figures_stay_cached_when_only_cases_change(writable_sqlite: st
     from dashboard.schema import coverage_monthly
     from queries.coverage import fetch_coverage_month, fetch_coverage_trend
 
-    app = create_app(Settings.from_env({"DATABASE_URL": writable_sqlite,
-                                        "COUNTYDASH_CACHE": "simple"}))
-    engine = db.get_engine(writable_sqlite)
-    frame = reference.raw(engine, "areas")
-    county = str(frame.query("level == 'county'")["code"].iloc[0])
-    grid = str(frame.query("level == 'grid'")["code"].iloc[0])
+    app, engine, county, grid = cached_app(writable_sqlite)
     counter = StatementCounter(engine)
     try:
         with app.server.app_context():
