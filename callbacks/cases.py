@@ -25,7 +25,7 @@ from callbacks.context import (
 )
 from dashboard import charts, ids
 from dashboard.auth import current_user
-from dashboard.charts import ChartRequest
+from dashboard.charts import ChartRequest, category_names, category_view, parent_of
 from dashboard.i18n import t
 from dashboard.schema import SOURCES
 from dashboard.view import View
@@ -72,18 +72,6 @@ def checked_filters(qctx: QueryContext, search: str | None) -> CaseFilters:
     if f.cat and f.cat not in set(categories(qctx)["code"]):
         return CaseFilters(cat=None, src=f.src)
     return f
-
-
-def category_names(cats: pd.DataFrame, lang: str) -> dict[str, str]:
-    names = cats["name_en"].fillna(cats["name"]) if lang == "en" else cats["name"]
-    return dict(zip(cats["code"], names, strict=True))
-
-
-def parent_of(cats: pd.DataFrame, code: str | None) -> str | None:
-    if not code:
-        return None
-    parent = cats.set_index("code")["parent_code"].get(code)
-    return parent if isinstance(parent, str) else None
 
 
 def _inputs(data: dict[str, Any], search: str | None) -> tuple[QueryContext, View, CaseFilters]:
@@ -178,13 +166,18 @@ def update_groups(data: dict[str, Any], search: str | None, by: str | None) -> A
     return layout.group_table(frame, stages, by, view.lang, qctx.min_sample)
 
 
+def _request(data: dict[str, Any], search: str | None) -> tuple[QueryContext, ChartRequest]:
+    """The query context and the chart request of the view and the page's filters."""
+    qctx, view, f = _inputs(data, search)
+    assert view.area and view.start and view.end
+    return qctx, ChartRequest(area=view.area, start=view.start, end=view.end, lang=view.lang,
+                              cat=f.cat, src=f.src)
+
+
 def _chart(builder: Any, data: dict[str, Any], search: str | None) -> Any:
     """A figure of the chart registry for the view and the page's filters (the same builder
     the PNG / SVG export uses)."""
-    qctx, view, f = _inputs(data, search)
-    assert view.area and view.start and view.end
-    req = ChartRequest(area=view.area, start=view.start, end=view.end, lang=view.lang,
-                       cat=f.cat, src=f.src)
+    qctx, req = _request(data, search)
     return builder(qctx, current_app.config["COUNTYDASH_RULES"], req)
 
 
@@ -212,16 +205,10 @@ def update_heatmap(data: dict[str, Any], search: str | None) -> Any:
 @cached_output
 def update_categories(data: dict[str, Any], search: str | None) -> tuple[Any, str]:
     """View or filters -> category bars (drilled to the filter's major) and their hint."""
-    qctx, view, f = _inputs(data, search)
-    cats = categories(qctx)
-    major = parent_of(cats, f.cat) or f.cat
-    by, scope_cat = ("minor", major) if major else ("major", None)
-    breakdown = ca.fetch_breakdown(qctx, view.area, view.start, view.end, by, scope_cat, f.src)
-    selected = f.cat if f.cat != major else None
+    qctx, req = _request(data, search)
+    breakdown, names, selected, major = category_view(qctx, req)
     note = "cases.category.note_minor" if major else "cases.category.note"
-    return (layout.category_figure(breakdown, category_names(cats, view.lang), selected,
-                                   view.lang),
-            t(note, view.lang))
+    return layout.category_figure(breakdown, names, selected, req.lang), t(note, req.lang)
 
 
 @cached_output

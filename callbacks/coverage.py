@@ -7,11 +7,10 @@ from typing import Any
 
 import pandas as pd
 from dash import Dash, Input, Output, ctx, no_update
-from flask import current_app
 
 from callbacks.context import audit_pii_view, cached_output, checked_view, query_context
 from dashboard import ids
-from dashboard.charts import ChartRequest, lorenz_chart
+from dashboard.charts import ChartRequest, lorenz_of
 from dashboard.i18n import t
 from dashboard.indicators import as_key, configured_weights
 from dashboard.view import View, to_query
@@ -53,7 +52,7 @@ def update_summary(data: dict[str, Any]) -> tuple[Any, ...]:
         heading, note, layout.kpi_row(frame, trend, view.lang),
         layout.spread_note(trend, view.lang),
         layout.trend_figure(trend, view.lang),
-        lorenz_chart(qctx, current_app.config["COUNTYDASH_RULES"], req),
+        lorenz_of(qctx, req, month, frame, trend),
     )
 
 

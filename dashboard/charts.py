@@ -137,6 +137,30 @@ def category_names(cats: pd.DataFrame, lang: str) -> dict[str, str]:
     return dict(zip(cats["code"], names, strict=True))
 
 
+def parent_of(cats: pd.DataFrame, code: str | None) -> str | None:
+    """The major category of minor ``code`` (None for a major or an unknown code)."""
+    if not code:
+        return None
+    parent = cats.set_index("code")["parent_code"].get(code)
+    return parent if isinstance(parent, str) else None
+
+
+def category_view(ctx: QueryContext, req: ChartRequest
+                  ) -> tuple[pd.DataFrame, dict[str, str], str | None, str | None]:
+    """What the category chart shows: the breakdown (majors, or with a category filter the
+    minors of its major), the names in the request's language, the selected minor and the
+    major drilled into (an unknown filter code is ignored)."""
+    from queries.case_analytics import fetch_breakdown, fetch_categories
+
+    cats = fetch_categories(ctx)
+    cat = req.cat if req.cat in set(cats["code"]) else None
+    major = parent_of(cats, cat) or cat
+    by = "minor" if major else "major"
+    frame = fetch_breakdown(ctx, req.area, req.start, req.end, by, major, req.src)
+    selected = cat if cat != major else None
+    return frame, category_names(cats, req.lang), selected, major
+
+
 @_chart("stages")
 def stages_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
     from layouts.cases import stage_figure
@@ -150,18 +174,9 @@ def stages_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Fig
 def categories_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
     """Major categories; with a category filter, the minors of its major (as on the page)."""
     from layouts.cases import category_figure
-    from queries.case_analytics import fetch_breakdown, fetch_categories
 
-    cats = fetch_categories(ctx)
-    parents = cats.set_index("code")["parent_code"]
-    major = None
-    if req.cat and req.cat in parents.index:
-        parent = parents.get(req.cat)
-        major = parent if isinstance(parent, str) else req.cat
-    by = "minor" if major else "major"
-    frame = fetch_breakdown(ctx, req.area, req.start, req.end, by, major, req.src)
-    selected = req.cat if major and req.cat != major else None
-    return category_figure(frame, category_names(cats, req.lang), selected, req.lang, 16)
+    frame, names, selected, _ = category_view(ctx, req)
+    return category_figure(frame, names, selected, req.lang, 16)
 
 
 @_chart("trend")
@@ -247,17 +262,26 @@ def coverage_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.F
 def lorenz_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure:
     """Lorenz curve of the branches' index, against the first month on record."""
     from dashboard.indicators import as_key
-    from layouts.coverage import lorenz_figure
     from queries.coverage import fetch_branch_coverage, fetch_coverage_trend
 
     month = _coverage_month(ctx, req)
     if month is None:
         return _no_coverage(req.lang)
     weights = as_key()
-    frame = fetch_branch_coverage(ctx, req.area, month, weights)
-    trend = fetch_coverage_trend(ctx, req.area, month, weights)
+    return lorenz_of(ctx, req, month, fetch_branch_coverage(ctx, req.area, month, weights),
+                     fetch_coverage_trend(ctx, req.area, month, weights))
+
+
+def lorenz_of(ctx: QueryContext, req: ChartRequest, month: date, frame: pd.DataFrame,
+              trend: pd.DataFrame) -> go.Figure:
+    """The Lorenz figure of ``month``'s branch figures ``frame`` (and its ``trend``), with the
+    curve of the first month on record beside it."""
+    from dashboard.indicators import as_key
+    from layouts.coverage import lorenz_figure
+    from queries.coverage import fetch_branch_coverage
+
     first_month = trend["month"].iloc[0] if not trend.empty else None
-    first = (fetch_branch_coverage(ctx, req.area, first_month, weights)
+    first = (fetch_branch_coverage(ctx, req.area, first_month, as_key())
              if first_month is not None and first_month != month else None)
     return lorenz_figure(frame["coverage_index"].to_numpy(),
                          None if first is None else first["coverage_index"].to_numpy(),

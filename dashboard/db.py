@@ -100,11 +100,6 @@ def version_and_as_of(engine: Engine) -> tuple[str, datetime]:
     return version, datetime.now().replace(microsecond=0)
 
 
-def data_version(engine: Engine) -> str:
-    """See :func:`version_and_as_of`."""
-    return version_and_as_of(engine)[0]
-
-
 def as_of(engine: Engine) -> datetime:
     """See :func:`version_and_as_of`."""
     return version_and_as_of(engine)[1]

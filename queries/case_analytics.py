@@ -215,17 +215,13 @@ def build_period_figures(ctx: QueryContext, area: str, start: date, end: date,
         case_filter(ctx, area, cat, src), in_period(start, end))
 
 
-def is_open_at(at: datetime) -> ColumnElement[bool]:
-    """Reported by ``at`` and not resolved by then."""
-    return and_(c.reported_at <= at, or_(c.resolved_at.is_(None), c.resolved_at > at))
-
-
 def open_rows(at: datetime, columns: Sequence[Any], frm: FromClause,
               *conds: ColumnElement[bool]) -> Any:
     """``columns`` of the cases open at ``at`` (and meeting ``conds``), as a subquery.
 
-    :func:`is_open_at` as a WHERE makes both databases read every case of the area (1M rows
-    at county level, 2 s on PostgreSQL); a UNION ALL of its two disjoint parts
+    "Reported by ``at`` and not resolved by then" as one OR makes both databases read every
+    case of the area (1M rows at county level, 2 s on PostgreSQL); a UNION ALL of its two
+    disjoint parts
     (:func:`queries.cases.open_parts`: never resolved, resolved only after ``at``) is two
     ranges on the (resolved_at, area_code, ...) index (9,000 rows, ~20 ms).
     """

@@ -39,7 +39,7 @@ class StatementCounter:
         self.engine = engine
 
     def _seen(self, _conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if "updated_at" not in statement:  # data_version(): max(updated_at) of cases, coverage
+        if "updated_at" not in statement:  # version_and_as_of(): max(updated_at) of cases, coverage
             self.statements.append(statement)
 
     def close(self) -> None:
