@@ -9,7 +9,7 @@ import pandas as pd
 from dash import Dash, Input, Output, ctx, no_update
 
 from callbacks.context import audit_pii_view, cached_output, checked_view, query_context
-from dashboard import ids
+from dashboard import db, ids
 from dashboard.charts import ChartRequest, lorenz_of
 from dashboard.i18n import t
 from dashboard.indicators import as_key, configured_weights
@@ -32,6 +32,16 @@ def month_of(qctx: QueryContext, view: View) -> date | None:
     return fetch_coverage_month(qctx, view.area, view.end)
 
 
+def branches_and_trend(qctx: QueryContext, area: str, month: date
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The month's branch figures and the trend up to it, fetched side by side."""
+    weights = as_key()
+    frame, trend = db.side_by_side(
+        lambda: fetch_branch_coverage(qctx, area, month, weights),
+        lambda: fetch_coverage_trend(qctx, area, month, weights))
+    return frame, trend
+
+
 @cached_output(on="coverage")
 def update_summary(data: dict[str, Any]) -> tuple[Any, ...]:
     """View -> heading, month note, KPI cards, the spread sentence, trend and Lorenz."""
@@ -44,9 +54,7 @@ def update_summary(data: dict[str, Any]) -> tuple[Any, ...]:
     if month is None:
         empty = layout.empty_figure(t("coverage.no_data", view.lang))
         return heading, note, [], None, empty, empty
-    weights = as_key()
-    frame = fetch_branch_coverage(qctx, view.area, month, weights)
-    trend = fetch_coverage_trend(qctx, view.area, month, weights)
+    frame, trend = branches_and_trend(qctx, view.area, month)
     req = ChartRequest(area=view.area, start=view.start, end=view.end, lang=view.lang)
     return (
         heading, note, layout.kpi_row(frame, trend, view.lang),
@@ -124,11 +132,8 @@ def update_overview_panel(data: dict[str, Any]) -> list[object]:
     if month is None:
         return layout.overview_summary(pd.DataFrame(), pd.DataFrame(), "",
                                        view.lang)
-    weights = as_key()
-    return layout.overview_summary(
-        fetch_coverage_trend(qctx, view.area, month, weights),
-        fetch_branch_coverage(qctx, view.area, month, weights),
-        "/coverage" + to_query(view), view.lang)
+    frame, trend = branches_and_trend(qctx, view.area, month)
+    return layout.overview_summary(trend, frame, "/coverage" + to_query(view), view.lang)
 
 
 def register(app: Dash) -> None:

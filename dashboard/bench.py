@@ -747,7 +747,8 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": database_url, **cache.env,
                "COUNTYDASH_SECRET_KEY": uuid.uuid4().hex, **(extra_env or {})}
-        cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+        cmd = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
+               "--workers", str(workers),
                "--bind", f"127.0.0.1:{self.port}", "--no-control-socket",
                "--chdir", str(ROOT), "--timeout", "300", "--graceful-timeout", "5",
                "--log-level", "warning", "app:server"]

@@ -35,7 +35,8 @@ def data_cached(fn: Callable[P, R] | None = None, *, on: str = "all"
     ``ctx`` is a :class:`queries.context.QueryContext`; its version is read once per request.
     ``on="coverage"`` keys on the version of the coverage tables, the area tree and imports
     only (:meth:`~queries.context.QueryContext.version_for`), for functions that read no case
-    and not the as-of instant: a new case then leaves them cached. Outside a Flask app (CLI,
+    and not the as-of instant: a new case then leaves them cached; ``on="areas"`` keys on the
+    area tree's version only (geometry). Outside a Flask app (CLI,
     tests) the function runs uncached. Use as ``@data_cached`` or ``@data_cached(on=...)``.
     """
 

@@ -1,8 +1,10 @@
 """Map layers for one parent area, computed once per data version and cached.
 
 Building every level's outlines and simplifying them takes about a second for thousands of
-grids, so it happens once per process and data version (immutable geometry, memoised per
-process as the house style allows); the per-parent GeoJSON goes to the shared cache.
+grids, so it happens once per process and version of the area tree (immutable geometry,
+memoised per process as the house style allows; :func:`dashboard.warm.warm_worker` builds it
+when a gunicorn worker starts); the per-parent GeoJSON goes to the shared cache. Both key on
+the areas' part of the data version: a new case does not rebuild the map's geometry.
 """
 
 from __future__ import annotations
@@ -32,13 +34,13 @@ class ParentLayer:
 
 @lru_cache(maxsize=2)
 def _layers(engine: Engine, version: str) -> Layers:
-    # version is part of the cache key only: new data, new layers.
+    # version is part of the cache key only: a new area tree or geometry, new layers.
     return build_layers(fetch_area_shapes(QueryContext(engine=engine)))
 
 
 def layers(ctx: QueryContext) -> Layers:
-    """All levels' outlines for the context's database at its current data version."""
-    return _layers(ctx.engine, ctx.version)
+    """All levels' outlines for the context's database at its current area-tree version."""
+    return _layers(ctx.engine, ctx.version_for("areas"))
 
 
 def _rings(geom: object) -> list[list[tuple[float, float]]]:
@@ -50,7 +52,7 @@ def _rings(geom: object) -> list[list[tuple[float, float]]]:
     return [[(round(x, 5), round(y, 5)) for x, y in p.exterior.coords] for p in polys]
 
 
-@data_cached
+@data_cached(on="areas")
 def parent_layer(ctx: QueryContext, parent: str, codes: tuple[str, ...]) -> ParentLayer:
     """Simplified GeoJSON of ``codes`` (children of ``parent`` the caller may see).
 

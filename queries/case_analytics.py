@@ -285,8 +285,11 @@ def fetch_case_kpis(ctx: QueryContext, area: str, start: date, end: date,
         (1-5, NaN without ratings).
     """
     together = in_database_quantiles(ctx)
-    row = db.read_frame(ctx.engine, build_period_figures(
-        ctx, area, start, end, cat, src, (0.5, 0.9) if together else ())).iloc[0].to_dict()
+    figures, opened_frame = db.read_frames(
+        ctx.engine,
+        build_period_figures(ctx, area, start, end, cat, src, (0.5, 0.9) if together else ()),
+        build_open_at(ctx, area, at or ctx.now, cat, src))
+    row = figures.iloc[0].to_dict()
     out: dict[str, float] = {k: int(row[k]) for k in COUNT_COLUMNS}
     out["mean_hours"] = _num(row["mean_hours"])
     out.update(derive_rates(out))
@@ -296,8 +299,7 @@ def fetch_case_kpis(ctx: QueryContext, area: str, start: date, end: date,
         q = quantiles(ctx, build_resolution_hours(ctx, area, start, end, cat, src),
                       (0.5, 0.9))
         out["median_hours"], out["p90_hours"] = q[0.5], q[0.9]
-    opened = db.read_frame(ctx.engine, build_open_at(ctx, area, at or ctx.now, cat, src)
-                           ).iloc[0]
+    opened = opened_frame.iloc[0]
     out["open_now"] = int(opened["open_now"])
     out["overdue_now"] = int(opened["overdue_now"])
     return out
@@ -313,8 +315,12 @@ def fetch_kpi_comparison(ctx: QueryContext, area: str, start: date, end: date,
     """
     periods = comparison_periods(start, end)
     instants = comparison_instants(ctx.now, start, end)
-    return {name: fetch_case_kpis(ctx, area, lo, hi, cat, src, instants[name])
-            for name, (lo, hi) in periods.items()}
+    names = list(periods)
+    figures = db.side_by_side(*[
+        lambda lo=lo, hi=hi, name=name: fetch_case_kpis(ctx, area, lo, hi, cat, src,
+                                                        instants[name])
+        for name, (lo, hi) in periods.items()])
+    return dict(zip(names, figures, strict=True))
 
 
 # --- breakdowns by a grouping key -----------------------------------------------------------
@@ -410,20 +416,25 @@ def fetch_breakdown(ctx: QueryContext, area: str, start: date, end: date, by: st
     ``small`` (fewer cases than ``ctx.min_sample``: shown, never ranked). Children include
     those without cases; other groupings list groups with cases or open cases.
     """
-    if in_database_quantiles(ctx):
-        figures = _grouped_scan(ctx, area, start, end, by, cat, src)
+    def read(stmt: Select) -> Any:
+        return lambda: db.read_frame(ctx.engine, stmt)
+
+    together = in_database_quantiles(ctx)
+    # the counting scan, the open cases now and (children) the child list, side by side
+    scan = ((lambda: _grouped_scan(ctx, area, start, end, by, cat, src)) if together
+            else read(build_breakdown(ctx, area, start, end, by, cat, src)))
+    figures, opened, *kids_frame = db.side_by_side(
+        scan, read(build_open_by(ctx, area, by, cat, src)),
+        *([read(build_children(ctx, area))] if by == "child" else []))
+    if together:
         q = figures[["key", "q0", "q1"]].astype({"q0": float, "q1": float})
         figures = figures.drop(columns=["q0", "q1", *[
             name for name, _, _ in STAGES if name in figures]])
     else:
-        figures = db.read_frame(ctx.engine, build_breakdown(ctx, area, start, end, by, cat,
-                                                           src))
         q = grouped_quantiles(ctx, build_breakdown_hours(ctx, area, start, end, by, cat, src),
                               (0.5, 0.9))
-    opened = db.read_frame(ctx.engine, build_open_by(ctx, area, by, cat, src))
     if by == "child":
-        kids = db.read_frame(ctx.engine, build_children(ctx, area))
-        base = kids[["code", "name"]].rename(columns={"code": "key"})
+        base = kids_frame[0][["code", "name"]].rename(columns={"code": "key"})
         out = base.merge(figures, on="key", how="left")
     else:
         out = figures.merge(opened[["key"]], on="key", how="outer")

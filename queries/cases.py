@@ -168,9 +168,9 @@ def fetch_kpis(ctx: QueryContext, area: str, start: date, end: date) -> dict[str
         cases); open_now, overdue_now (counts at the data's as-of instant).
     """
     together = in_database_quantiles(ctx)
-    counts = db.read_frame(ctx.engine, build_period_counts(
-        ctx, area, start, end, (0.5, 0.9) if together else ())).iloc[0]
-    opened = db.read_frame(ctx.engine, build_open_counts(ctx, area)).iloc[0]
+    counts, opened = (f.iloc[0] for f in db.read_frames(
+        ctx.engine, build_period_counts(ctx, area, start, end, (0.5, 0.9) if together else ()),
+        build_open_counts(ctx, area)))
     total = int(counts["cases"])
     if together:
         q = {0.5: _num(counts["q0"]), 0.9: _num(counts["q1"])}
@@ -294,11 +294,11 @@ def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
     Columns: code, name, level, households, cases, resolved, within_sla, open_now,
     overdue_now, median_hours (NaN without resolved cases).
     """
-    kids = db.read_frame(ctx.engine, build_children(ctx, area))
     together = in_database_quantiles(ctx)
-    figures = db.read_frame(ctx.engine, build_children_figures(
-        ctx, area, start, end, (0.5,) if together else ()))
-    opened = db.read_frame(ctx.engine, build_children_open(ctx, area))
+    kids, figures, opened = db.read_frames(
+        ctx.engine, build_children(ctx, area),
+        build_children_figures(ctx, area, start, end, (0.5,) if together else ()),
+        build_children_open(ctx, area))
     if together:
         q = figures[["code", "q0"]].rename(columns={"code": "key"})
         figures = figures.drop(columns="q0")

@@ -46,13 +46,16 @@ class QueryContext:
         return self._stamp[0]
 
     def version_for(self, subject: str = "all") -> str:
-        """The data version (``all``), or the part of it that coverage figures depend on
-        (``coverage``: the coverage tables, the area count and the import version row;
-        not the cases)."""
+        """The data version (``all``), or the part of it that some figures depend on:
+        ``coverage`` (the coverage tables, the area count and the import version row; not
+        the cases) or ``areas`` (the area tree and its geometry: the area count and the
+        import version row, which every import and demo build bumps)."""
         if subject == "all":
             return self.version
         if subject == "coverage":
             return "cov:" + self.version.split("|", 1)[1]
+        if subject == "areas":
+            return "areas:" + self.version.split("|", 2)[2]
         raise ValueError(f"unknown version subject {subject!r}")
 
     @property
