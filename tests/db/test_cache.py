@@ -253,3 +253,65 @@ def test_coverage_figures_stay_cached_when_only_cases_change(writable_sqlite: st
     finally:
         counter.close()
     assert counter.statements, "a coverage change must miss the cache"
+
+
+def test_map_geometry_survives_a_new_case_and_follows_an_import(writable_sqlite: str) -> None:
+    """The map's geometry keys on the area tree's version: a new case (a new data version)
+    leaves the per-process layers and the shared per-parent GeoJSON cached; an import (a new
+    ``data_version`` row) rebuilds them."""
+    from geodata.service import layers, parent_layer
+    from queries.areas import build_children
+    from queries.imports import bump_data_version
+
+    app, engine, county, grid = cached_app(writable_sqlite)
+    codes = tuple(db.read_frame(engine, build_children(QueryContext(engine=engine), county))
+                  ["code"])
+    before = QueryContext(engine=engine)
+    first = layers(before)
+    counter = StatementCounter(engine)
+    try:
+        with app.server.app_context():
+            shown = parent_layer(before, county, codes)
+            insert_case(engine, grid, AS_OF - timedelta(days=1))
+            after = QueryContext(engine=engine)
+            assert after.version != before.version
+            counter.statements.clear()
+            assert layers(after) is first
+            again = parent_layer(after, county, codes)
+            assert counter.statements == []  # neither rebuilt nor re-read
+            assert again.geojson == shown.geojson and len(shown.codes) == len(codes) > 1
+            with engine.begin() as conn:
+                bump_data_version(conn)
+            imported = QueryContext(engine=engine)
+            assert layers(imported) is not first
+            parent_layer(imported, county, codes)
+    finally:
+        counter.close()
+    assert any("areas" in s for s in counter.statements), "an import must rebuild the map"
+
+
+def test_worker_warm_up_builds_the_geometry_and_survives_a_missing_database(
+        writable_sqlite: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """``gunicorn.conf.py``'s post_worker_init: the worker builds its layers before its first
+    request; a database that is not there yet is logged, not fatal."""
+    import gc
+
+    from flask import Flask
+
+    from dashboard.warm import warm_worker
+    from geodata.service import _layers, layers
+
+    app, engine, _county, _grid = cached_app(writable_sqlite)
+    try:
+        warm_worker(app.server)
+        hits = _layers.cache_info().hits
+        layers(QueryContext(engine=engine))
+        assert _layers.cache_info().hits == hits + 1  # built at start, not on first use
+        broken = Flask("broken")
+        broken.config["COUNTYDASH_SETTINGS"] = Settings.from_env(
+            {"DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'none.sqlite'}"})
+        with caplog.at_level("WARNING"):
+            assert warm_worker(broken) >= 0
+        assert "built on first use" in caplog.text
+    finally:
+        gc.unfreeze()
