@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import plotly.graph_objects as go
 from dash import html
 
 from dashboard.formats import fmt_hours, fmt_int, fmt_pct, is_missing
@@ -57,6 +60,17 @@ def kpi_card(name: str, value: float | int | None, lang: str, *, tone: str = "")
             ),
         ],
     )
+
+
+def unchecked_figure(spec: dict[str, Any]) -> go.Figure:
+    """A figure from a complete ``{"data": [...], "layout": {...}}`` dict, without plotly's
+    property-by-property validation (20-40 ms for a small chart, on every cold callback).
+
+    For builders written as plain dicts; each one's dict is validated strictly by the unit
+    tests (``tests/unit/test_figures.py``), so a misspelt property still fails - in CI, not
+    in front of a user.
+    """
+    return go.Figure(spec, _validate=False)
 
 
 def panel(title: str, body: object, *, class_name: str = "") -> html.Section:

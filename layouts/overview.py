@@ -25,12 +25,16 @@ def page(lang: str = "zh") -> html.Div:
         children=[
             html.H1(id=ids.Overview.HEADING, className="page-heading"),
             panel(t("overview.kpis", lang), html.Div(id=ids.Overview.KPIS, className="kpi-row")),
+            # the map and the coverage summary on the left, the child areas' table on the
+            # right: two columns of about the same height, no empty space under the map
             html.Div(className="overview-grid", children=[
-                map_panel(lang),
+                html.Div(className="overview-side", children=[
+                    map_panel(lang),
+                    coverage_panel(lang),
+                ]),
                 html.Div(className="overview-side", children=[
                     panel(t("overview.children", lang), html.Div(id=ids.Overview.CHILDREN),
                           class_name="children-panel"),
-                    coverage_panel(lang),
                 ]),
             ]),
             export_bar(lang),

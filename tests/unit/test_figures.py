@@ -1,0 +1,54 @@
+"""Figures built as plain dicts (``layouts.components.unchecked_figure``) skip plotly's
+validation at run time; here the same dicts go through it strictly."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from plotly.subplots import make_subplots
+
+from layouts.coverage import trend_figure
+
+
+def trend_frame(months: int = 6) -> pd.DataFrame:
+    rows = []
+    for i in range(months):
+        bottom, top = 40.0 - i, 80.0 + i
+        rows.append({"month": date(2026, i + 1, 1), "rows": 50, "judged": 48, "flagged": 2,
+                     "index_mean": 60.0 + i / 2, "gini": 0.10 + i / 100,
+                     "bottom_mean": bottom, "top_mean": top, "quintile_gap": top - bottom})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("compact", [True, False])
+def test_coverage_trend_dict_passes_plotly_validation(compact: bool) -> None:
+    fig = trend_figure(trend_frame(), "zh", height=300, compact=compact)
+    spec = fig.to_plotly_json()
+    checked = go.Figure(spec)  # strict: a misspelt property raises ValueError here
+    names = [tr.name for tr in checked.data]
+    assert len(names) == (3 if compact else 4)
+    assert checked.layout.yaxis.range == (0, 100)
+    texts = [a.text for a in checked.layout.annotations]
+    # the gap at both ends (40 -> 30 points) and the line names at the right end
+    assert any("40" in s for s in texts) and any("50" in s for s in texts)
+    assert len(texts) == (4 if compact else 6)
+    if not compact:
+        assert checked.data[-1].yaxis == "y2" and checked.layout.xaxis.matches == "x2"
+
+
+def test_coverage_trend_rows_sit_where_make_subplots_puts_them() -> None:
+    """The two-row layout is written by hand: its domains are make_subplots' own."""
+    ref = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+                        row_heights=[0.64, 0.36])
+    ours = trend_figure(trend_frame(), "en").layout
+    assert ours.yaxis.domain == pytest.approx(ref.layout.yaxis.domain, abs=1e-3)
+    assert ours.yaxis2.domain == pytest.approx(ref.layout.yaxis2.domain, abs=1e-3)
+
+
+def test_coverage_trend_without_judged_months_says_so() -> None:
+    empty = trend_frame().assign(gini=float("nan"))
+    fig = trend_figure(empty, "en")
+    assert not fig.data and fig.layout.annotations
