@@ -52,3 +52,32 @@ def test_coverage_trend_without_judged_months_says_so() -> None:
     empty = trend_frame().assign(gini=float("nan"))
     fig = trend_figure(empty, "en")
     assert not fig.data and fig.layout.annotations
+
+
+def square(code: str, x: float) -> dict:
+    ring = [[x, 30.0], [x + 1, 30.0], [x + 1, 31.0], [x, 31.0], [x, 30.0]]
+    return {"type": "Feature", "id": code, "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+@pytest.mark.parametrize("metric_name", ["cases", "within_sla_rate", "warning_tier"])
+def test_map_dict_passes_plotly_validation(metric_name: str) -> None:
+    from dashboard.metrics import map_metric
+    from layouts.map import map_figure
+
+    geojson = {"type": "FeatureCollection", "features": [square("a", 120.0),
+                                                         square("b", 121.0)]}
+    frame = pd.DataFrame({"code": ["a", "b"], "name": ["甲村", "乙村"], "cases": [40, 3],
+                          "within_sla_rate": [0.9, 0.5], "warning_tier": [2, 0]})
+    labels = [{"code": "a", "name": "甲村", "lon": 120.5, "lat": 30.5},
+              {"code": "b", "name": "乙村", "lon": 121.5, "lat": 30.5}]
+    spec = map_figure(geojson, frame, map_metric(metric_name), "zh", 20,
+                      [[(120.0, 30.0), (122.0, 30.0), (122.0, 31.0), (120.0, 30.0)]], labels,
+                      (120.0, 30.0, 122.0, 31.0), revision="p", selected="b")
+    checked = go.Figure(spec)  # strict validation of every property
+    assert [tr.type for tr in checked.data] == ["choroplethmap", "choroplethmap",
+                                                "scattermap", "scattermap", "scattermap"]
+    shown = set(checked.data[0].locations) | set(checked.data[1].locations)
+    assert shown == {"a", "b"}
+    assert len([v for v in checked.data[4].lon if v is not None]) == 5  # b's outline
+    assert checked.layout.map.zoom > 5 and checked.layout.uirevision == "p"
