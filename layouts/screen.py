@@ -131,7 +131,7 @@ def spread_figure(months: Sequence[str], gini: Sequence[float], lang: str) -> go
 def tier_tiles(counts: dict[str, int], lang: str) -> list[object]:
     return [html.Div(className=f"screen-tier tier-{tier}", children=[
         html.Span(t(f"tier.{tier}", lang), className="screen-tier-word"),
-        html.Span(str(counts.get(tier, 0)), className="screen-tier-count",
+        html.Span(fmt_int(counts.get(tier, 0)), className="screen-tier-count",
                   **{"data-screen-tier": tier}),
     ]) for tier in ("red", "yellow", "blue")]
 
