@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,40 @@ log = logging.getLogger(__name__)
 ROW_CAP = 200_000
 #: Statements one call of :func:`side_by_side` runs at once (each holds a pooled connection).
 SIDE_BY_SIDE = 4
+
+
+class Quantile:
+    """SQLite aggregate ``cd_quantile(value, p)``: the linear-interpolated quantile ``p``
+    (0-1) of the group's non-NULL values, as PostgreSQL's ``percentile_cont`` and pandas'
+    default; NULL for a group without values. One sort per group and quantile, in the scan
+    that counts the group (see :class:`queries.sqlfuncs.quantile_cont`)."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.p = 0.5
+
+    def step(self, value: float | None, p: float) -> None:
+        if value is not None:
+            self.values.append(value)
+        self.p = p
+
+    def finalize(self) -> float | None:
+        values = self.values
+        if not values:
+            return None
+        values.sort()
+        pos = self.p * (len(values) - 1)
+        lo = int(pos)
+        hi = min(lo + 1, len(values) - 1)
+        return float(values[lo] + (values[hi] - values[lo]) * (pos - lo))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_functions(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    """``cd_quantile`` on every SQLite connection of any engine (the app's, a migration's,
+    a test's own), so a query of ``queries/`` never meets a connection without it."""
+    if isinstance(dbapi_conn, sqlite3.Connection):
+        dbapi_conn.create_aggregate("cd_quantile", 2, Quantile)
 
 
 @lru_cache(maxsize=8)

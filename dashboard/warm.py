@@ -3,13 +3,17 @@
 A gunicorn worker that has just started would make its first map request build every
 level's geometry (300 ms to a second at 5,000 grids) while a user waits. ``gunicorn.conf.py``
 calls :func:`warm_worker` from ``post_worker_init`` instead: the worker caps glibc's malloc
-arenas, then builds that immutable geometry before its first request.
+arenas, builds that immutable geometry before its first request, then freezes what it holds
+(``gc.freeze``): a full garbage collection no longer walks the imported modules and the
+geometry, which was a 100 ms pause in about one warm request in forty (80 warm overview
+requests on SQLite at 1M cases: two over 100 ms without, none over 23 ms with).
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import logging
 import time
 
@@ -39,7 +43,8 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
 
 
 def warm_worker(server: Flask) -> float:
-    """Cap the malloc arenas and build ``server``'s per-process geometry for the current data.
+    """Cap the malloc arenas, build ``server``'s per-process geometry for the current data and
+    move everything alive to the garbage collector's permanent generation.
 
     Returns the seconds it took. A database that is away or not yet filled is no reason to
     refuse to start: the worker logs it and builds on its first request instead.
@@ -56,4 +61,6 @@ def warm_worker(server: Flask) -> float:
             layers(QueryContext(engine=db.get_engine(settings.database_url)))
     except Exception as exc:  # noqa: BLE001 - warming is an optimisation, never a failure
         log.warning("countydash: geometry not built at start (%s); built on first use", exc)
+    gc.collect()
+    gc.freeze()
     return time.perf_counter() - started

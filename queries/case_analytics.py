@@ -15,8 +15,9 @@ definitions page):
   (同比): the same calendar days one year before. The snapshot figures (open, overdue) compare
   with the same snapshot taken one period length, or one year, before "now".
 
-Percentiles come from :func:`queries.cases.quantiles` / :func:`grouped_quantiles`:
-``percentile_cont`` on PostgreSQL, two rows per quantile and group on SQLite.
+Percentiles are linear-interpolated (pandas' default) and ride along in the counting scans:
+:class:`queries.sqlfuncs.quantile_cont` is ``percentile_cont`` on PostgreSQL and the
+``cd_quantile`` aggregate that every SQLite connection registers.
 """
 
 from __future__ import annotations
@@ -51,16 +52,14 @@ from dashboard.schema import SOURCES, area_paths, areas, case_categories, cases
 from queries.areas import build_children
 from queries.cases import (
     grouped_quantiles,
-    in_database_quantiles,
     in_period,
     is_resolved,
     open_union,
     quantile_columns,
-    quantiles,
 )
 from queries.context import QueryContext, Scope
 from queries.scope import within
-from queries.sqlfuncs import hours
+from queries.sqlfuncs import hours, quantile_cont
 
 c = cases.c
 cc = case_categories.c
@@ -239,13 +238,6 @@ def build_open_at(ctx: QueryContext, area: str, at: datetime, cat: str | None = 
     )
 
 
-def build_resolution_hours(ctx: QueryContext, area: str, start: date, end: date,
-                           cat: str | None = None, src: str | None = None) -> Select:
-    """Resolution hours (one column) of the period's cases resolved by now."""
-    return select(hours(c.reported_at, c.resolved_at).label("hours")).where(
-        case_filter(ctx, area, cat, src), in_period(start, end), is_resolved(ctx.now))
-
-
 def _ratio(num: float, den: float) -> float:
     return num / den if den else math.nan
 
@@ -284,21 +276,14 @@ def fetch_case_kpis(ctx: QueryContext, area: str, start: date, end: date,
         without resolved cases): mean_hours, median_hours, p90_hours. mean_satisfaction
         (1-5, NaN without ratings).
     """
-    together = in_database_quantiles(ctx)
     figures, opened_frame = db.read_frames(
-        ctx.engine,
-        build_period_figures(ctx, area, start, end, cat, src, (0.5, 0.9) if together else ()),
+        ctx.engine, build_period_figures(ctx, area, start, end, cat, src, (0.5, 0.9)),
         build_open_at(ctx, area, at or ctx.now, cat, src))
     row = figures.iloc[0].to_dict()
     out: dict[str, float] = {k: int(row[k]) for k in COUNT_COLUMNS}
     out["mean_hours"] = _num(row["mean_hours"])
     out.update(derive_rates(out))
-    if together:
-        out["median_hours"], out["p90_hours"] = _num(row["q0"]), _num(row["q1"])
-    else:
-        q = quantiles(ctx, build_resolution_hours(ctx, area, start, end, cat, src),
-                      (0.5, 0.9))
-        out["median_hours"], out["p90_hours"] = q[0.5], q[0.9]
+    out["median_hours"], out["p90_hours"] = _num(row["q0"]), _num(row["q1"])
     opened = opened_frame.iloc[0]
     out["open_now"] = int(opened["open_now"])
     out["overdue_now"] = int(opened["overdue_now"])
@@ -371,19 +356,9 @@ def build_breakdown(ctx: QueryContext, area: str, start: date, end: date, by: st
         func.coalesce(func.sum(s.satisfaction), 0).label("satisfaction_sum"),
         _sum_if(s.satisfaction <= 2).label("low_satisfaction"),
         *quantile_columns(s.res_hours, probs, "q"),
-        *[func.percentile_cont(0.5).within_group(getattr(s, f"h_{name}")).label(name)
+        *[quantile_cont(getattr(s, f"h_{name}"), 0.5).label(name)
           for name, _, _ in (STAGES if stages else ())],
     ).group_by(s.key))
-
-
-def build_breakdown_hours(ctx: QueryContext, area: str, start: date, end: date, by: str,
-                          cat: str | None = None, src: str | None = None) -> Select:
-    """(key, resolution hours) of the period's resolved cases, for grouped medians."""
-    key, frm, extra = _grouping(by, area)
-    return (select(key.label("key"), hours(c.reported_at, c.resolved_at).label("value"))
-            .select_from(frm)
-            .where(case_filter(ctx, area, cat, src), in_period(start, end),
-                   is_resolved(ctx.now), *extra))
 
 
 def build_open_by(ctx: QueryContext, area: str, by: str, cat: str | None = None,
@@ -419,20 +394,14 @@ def fetch_breakdown(ctx: QueryContext, area: str, start: date, end: date, by: st
     def read(stmt: Select) -> Any:
         return lambda: db.read_frame(ctx.engine, stmt)
 
-    together = in_database_quantiles(ctx)
     # the counting scan, the open cases now and (children) the child list, side by side
-    scan = ((lambda: _grouped_scan(ctx, area, start, end, by, cat, src)) if together
-            else read(build_breakdown(ctx, area, start, end, by, cat, src)))
     figures, opened, *kids_frame = db.side_by_side(
-        scan, read(build_open_by(ctx, area, by, cat, src)),
+        lambda: _grouped_scan(ctx, area, start, end, by, cat, src),
+        read(build_open_by(ctx, area, by, cat, src)),
         *([read(build_children(ctx, area))] if by == "child" else []))
-    if together:
-        q = figures[["key", "q0", "q1"]].astype({"q0": float, "q1": float})
-        figures = figures.drop(columns=["q0", "q1", *[
-            name for name, _, _ in STAGES if name in figures]])
-    else:
-        q = grouped_quantiles(ctx, build_breakdown_hours(ctx, area, start, end, by, cat, src),
-                              (0.5, 0.9))
+    q = figures[["key", "q0", "q1"]].astype({"q0": float, "q1": float})
+    figures = figures.drop(columns=["q0", "q1", *[
+        name for name, _, _ in STAGES if name in figures]])
     if by == "child":
         base = kids_frame[0][["code", "name"]].rename(columns={"code": "key"})
         out = base.merge(figures, on="key", how="left")
@@ -508,17 +477,12 @@ def build_stage_hours(ctx: QueryContext, area: str, start: date, end: date, stag
 def fetch_stage_medians(ctx: QueryContext, area: str, start: date, end: date,
                         cat: str | None = None, src: str | None = None) -> pd.DataFrame:
     """Per stage of the whole selection: stage, n (measured), out_of_order, median_hours."""
-    together = in_database_quantiles(ctx)
     counts = db.read_frame(ctx.engine, build_stage_counts(ctx, area, start, end, cat, src,
-                                                          together)).iloc[0]
+                                                          True)).iloc[0]
     rows = []
     for name, _, _ in STAGES:
-        if together:
-            value = counts[f"median_{name}0"]
-            median = math.nan if value is None or pd.isna(value) else float(value)
-        else:
-            median = quantiles(ctx, build_stage_hours(ctx, area, start, end, name, None, cat,
-                                                      src), (0.5,))[0.5]
+        value = counts[f"median_{name}0"]
+        median = math.nan if value is None or pd.isna(value) else float(value)
         rows.append({"stage": name, "n": int(counts[f"n_{name}"] or 0),
                      "out_of_order": int(counts[f"bad_{name}"] or 0), "median_hours": median})
     return pd.DataFrame(rows)
@@ -529,7 +493,7 @@ def fetch_stage_medians_by(ctx: QueryContext, area: str, start: date, end: date,
                            cat: str | None = None, src: str | None = None) -> pd.DataFrame:
     """Median hours of each stage per group ``by``: columns key, accept, dispatch, resolve,
     close (NaN where a group has no measurable case for the stage)."""
-    if in_database_quantiles(ctx) and by in STAGE_GROUPINGS:
+    if by in STAGE_GROUPINGS:
         scan = _grouped_scan(ctx, area, start, end, by, cat, src)
         out = scan[["key", *[name for name, _, _ in STAGES]]].astype(
             {name: float for name, _, _ in STAGES})

@@ -16,18 +16,15 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
-    Integer,
     Select,
     and_,
     case,
     func,
     literal,
-    or_,
     select,
     union_all,
 )
@@ -39,7 +36,7 @@ from dashboard.schema import area_paths, areas, cases
 from queries.areas import build_children
 from queries.context import QueryContext
 from queries.scope import within
-from queries.sqlfuncs import hours, unindexed
+from queries.sqlfuncs import hours, quantile_cont, unindexed
 
 c = cases.c
 
@@ -116,40 +113,12 @@ def build_open_counts(ctx: QueryContext, area: str) -> Select:
                   func.coalesce(func.sum(u.c.overdue_now), 0).label("overdue_now"))
 
 
-def build_resolution_hours(ctx: QueryContext, area: str, start: date, end: date) -> Select:
-    """The resolution hours of resolved cases in the period (one column, ``hours``)."""
-    return select(hours(c.reported_at, c.resolved_at).label("hours")).where(
-        within(c.area_code, area, ctx.scope), in_period(start, end), is_resolved(ctx.now)
-    )
-
-
 def quantiles(ctx: QueryContext, stmt: Select, probs: tuple[float, ...]) -> dict[float, float]:
-    """Linear-interpolated quantiles (as pandas' default) of the one column of ``stmt``.
-
-    PostgreSQL computes them with ``percentile_cont``; SQLite, which lacks it, sorts in SQL
-    and reads only the one or two rows around each quantile's position.
-    """
-    sub = stmt.subquery()
-    col = list(sub.c)[0]
-    if ctx.engine.dialect.name == "postgresql":
-        q = select(*[func.percentile_cont(p).within_group(col).label(f"q{i}")
-                     for i, p in enumerate(probs)])
-        row = db.read_frame(ctx.engine, q).iloc[0]
-        return {p: _num(row[f"q{i}"]) for i, p in enumerate(probs)}
-    n = int(db.read_scalar(ctx.engine, select(func.count()).select_from(sub)) or 0)
-    out: dict[float, float] = {}
-    for p in probs:
-        if n == 0:
-            out[p] = math.nan
-            continue
-        pos = p * (n - 1)
-        lo = math.floor(pos)
-        vals = db.read_frame(
-            ctx.engine, select(col).order_by(col).limit(2).offset(lo)
-        ).iloc[:, 0].astype(float).tolist()
-        hi_val = vals[1] if len(vals) > 1 else vals[0]
-        out[p] = vals[0] + (hi_val - vals[0]) * (pos - lo)
-    return out
+    """Linear-interpolated quantiles (as pandas' default) of the one column of ``stmt``, in
+    one statement on either database (:class:`queries.sqlfuncs.quantile_cont`)."""
+    col = list(stmt.subquery().c)[0]
+    row = db.read_frame(ctx.engine, select(*quantile_columns(col, probs, "q"))).iloc[0]
+    return {p: _num(row[f"q{i}"]) for i, p in enumerate(probs)}
 
 
 def _num(value: Any) -> float:
@@ -167,15 +136,11 @@ def fetch_kpis(ctx: QueryContext, area: str, start: date, end: date) -> dict[str
         without cases); mean_hours, median_hours, p90_hours (hours, NaN without resolved
         cases); open_now, overdue_now (counts at the data's as-of instant).
     """
-    together = in_database_quantiles(ctx)
     counts, opened = (f.iloc[0] for f in db.read_frames(
-        ctx.engine, build_period_counts(ctx, area, start, end, (0.5, 0.9) if together else ()),
+        ctx.engine, build_period_counts(ctx, area, start, end, (0.5, 0.9)),
         build_open_counts(ctx, area)))
     total = int(counts["cases"])
-    if together:
-        q = {0.5: _num(counts["q0"]), 0.9: _num(counts["q1"])}
-    else:
-        q = quantiles(ctx, build_resolution_hours(ctx, area, start, end), (0.5, 0.9))
+    q = {0.5: _num(counts["q0"]), 0.9: _num(counts["q1"])}
     return {
         "cases": total,
         "resolved": int(counts["resolved"]),
@@ -220,18 +185,12 @@ def fetch_date_range(ctx: QueryContext, area: str) -> tuple[datetime | None, dat
             None if pd.isna(last) else pd.Timestamp(last).to_pydatetime())
 
 
-def in_database_quantiles(ctx: QueryContext) -> bool:
-    """True where quantiles can ride along in a grouped select (``percentile_cont``)."""
-    return ctx.engine.dialect.name == "postgresql"
-
-
 def quantile_columns(value: ColumnElement[Any], probs: tuple[float, ...], prefix: str
                      ) -> list[ColumnElement[Any]]:
-    """``percentile_cont`` columns ``<prefix>0``, ``<prefix>1``, ... of ``value`` for a grouped
-    PostgreSQL select; rows where ``value`` is NULL are left out (ordered-set aggregates
-    ignore NULLs), so one scan gives the counts and the quantiles of a subset."""
-    return [func.percentile_cont(p).within_group(value).label(f"{prefix}{i}")
-            for i, p in enumerate(probs)]
+    """Quantile columns ``<prefix>0``, ``<prefix>1``, ... of ``value`` for a grouped select
+    (:class:`queries.sqlfuncs.quantile_cont`); rows where ``value`` is NULL are left out, so
+    one scan gives the counts and the quantiles of a subset."""
+    return [quantile_cont(value, p).label(f"{prefix}{i}") for i, p in enumerate(probs)]
 
 
 def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
@@ -294,16 +253,12 @@ def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
     Columns: code, name, level, households, cases, resolved, within_sla, open_now,
     overdue_now, median_hours (NaN without resolved cases).
     """
-    together = in_database_quantiles(ctx)
     kids, figures, opened = db.read_frames(
         ctx.engine, build_children(ctx, area),
-        build_children_figures(ctx, area, start, end, (0.5,) if together else ()),
+        build_children_figures(ctx, area, start, end, (0.5,)),
         build_children_open(ctx, area))
-    if together:
-        q = figures[["code", "q0"]].rename(columns={"code": "key"})
-        figures = figures.drop(columns="q0")
-    else:
-        q = grouped_quantiles(ctx, build_children_hours(ctx, area, start, end), (0.5,))
+    q = figures[["code", "q0"]].rename(columns={"code": "key"})
+    figures = figures.drop(columns="q0")
     out = kids[["code", "name", "level", "households"]].merge(figures, on="code", how="left")
     out = out.merge(opened, on="code", how="left")
     counts = ["cases", "resolved", "within_sla", "open_now", "overdue_now"]
@@ -315,57 +270,13 @@ def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
 
 def grouped_quantiles(ctx: QueryContext, stmt: Select, probs: tuple[float, ...]
                       ) -> pd.DataFrame:
-    """Linear-interpolated quantiles of ``value`` per ``key`` for a (key, value) select.
-
-    PostgreSQL uses ``percentile_cont`` with GROUP BY. SQLite ranks rows with window
-    functions in SQL and returns only the two rows around each quantile position per group,
-    so the database, not Python, does the sorting. Returns columns key, q0, q1, ...
-    """
+    """Linear-interpolated quantiles of ``value`` per ``key`` for a (key, value) select, in
+    one grouped statement. Returns columns key, q0, q1, ..."""
     sub = stmt.subquery()
     key, value = list(sub.c)[:2]
-    if ctx.engine.dialect.name == "postgresql":
-        q = select(key.label("key"), *[
-            func.percentile_cont(p).within_group(value).label(f"q{i}")
-            for i, p in enumerate(probs)]).group_by(key)
-        out = db.read_frame(ctx.engine, q)
-        return out.astype({f"q{i}": float for i in range(len(probs))})
-    ranked = select(
-        key.label("key"), value.label("value"),
-        (func.row_number().over(partition_by=key, order_by=value) - 1).label("rn"),
-        func.count().over(partition_by=key).label("n"),
-    ).subquery()
-    conditions = []
-    for p in probs:
-        pos = (ranked.c.n - 1) * p
-        lo = func.cast(pos, type_=Integer)  # floor for non-negative values
-        conditions += [ranked.c.rn == lo, ranked.c.rn == lo + 1]
-    rows = db.read_frame(ctx.engine, select(ranked).where(or_(*conditions)))
-    columns = ["key"] + [f"q{i}" for i in range(len(probs))]
-    if rows.empty:
-        return pd.DataFrame(columns=columns)
-    values = rows.set_index(["key", "rn"])["value"].astype(float)
-    sizes = rows.groupby("key", sort=True)["n"].first().astype(int)
-    out = pd.DataFrame({"key": sizes.index})
-    for i, p in enumerate(probs):
-        pos = p * (sizes.to_numpy() - 1)
-        lo = np.floor(pos).astype(int)
-        v_lo = values.reindex(pd.MultiIndex.from_arrays([sizes.index, lo])).to_numpy()
-        v_hi = values.reindex(pd.MultiIndex.from_arrays([sizes.index, lo + 1])).to_numpy()
-        v_hi = np.where(np.isnan(v_hi), v_lo, v_hi)
-        out[f"q{i}"] = v_lo + (v_hi - v_lo) * (pos - lo)
-    return out
-
-
-def build_children_hours(ctx: QueryContext, area: str, start: date, end: date) -> Select:
-    """(child code, resolution hours) for resolved cases of the period below ``area``."""
-    return (
-        select(areas.c.code.label("key"), hours(c.reported_at, c.resolved_at).label("value"))
-        .select_from(cases)
-        .join(area_paths, area_paths.c.descendant_code == c.area_code)
-        .join(areas, areas.c.code == area_paths.c.ancestor_code)
-        .where(areas.c.parent_code == area, in_period(start, end), is_resolved(ctx.now),
-               within(c.area_code, area, ctx.scope))
-    )
+    out = db.read_frame(ctx.engine, select(key.label("key"), *quantile_columns(
+        value, probs, "q")).group_by(key))
+    return out.astype({f"q{i}": float for i in range(len(probs))})
 
 
 def build_open_risk(ctx: QueryContext, area: str, hours_ahead: float) -> Select:

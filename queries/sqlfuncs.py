@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Float, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from dashboard import db  # noqa: F401 - registers cd_quantile on every SQLite connection
+
+#: SQLite's unixepoch() (3.38+): whole seconds since 1970 without a round trip through text.
+UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
 class hours_between(FunctionElement[float]):  # noqa: N801 - reads like a SQL function
@@ -20,8 +26,11 @@ class hours_between(FunctionElement[float]):  # noqa: N801 - reads like a SQL fu
 def _hours_sqlite(element: hours_between, compiler: Any, **kw: Any) -> str:
     start, end = list(element.clauses)
     # Whole seconds, exact (julianday() is a double and drifts by ~1e-8 h): the same figures
-    # as PostgreSQL for timestamps stored to the second.
+    # as PostgreSQL for timestamps stored to the second. unixepoch() (SQLite 3.38) is 2.4x
+    # faster than strftime('%s') - 22 ms of each 27,000-case scan.
     a, b = compiler.process(start, **kw), compiler.process(end, **kw)
+    if UNIXEPOCH:
+        return f"((unixepoch({b}) - unixepoch({a})) / 3600.0)"
     return (f"((CAST(strftime('%s', {b}) AS INTEGER) - CAST(strftime('%s', {a}) AS INTEGER))"
             " / 3600.0)")
 
@@ -53,6 +62,37 @@ def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
 @compiles(unindexed)
 def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(list(element.clauses)[0], **kw))
+
+
+class quantile_cont(FunctionElement[float]):  # noqa: N801 - reads like a SQL function
+    """The linear-interpolated quantile ``p`` of ``value`` over the group, NULLs left out
+    (pandas' default, PostgreSQL's ``percentile_cont``); NULL for an empty group.
+
+    PostgreSQL has the ordered-set aggregate. SQLite has none: every SQLite connection gets
+    ``cd_quantile(value, p)`` (:class:`dashboard.db.Quantile`), an aggregate that sorts the
+    group's values once. Either way quantiles ride along in the counting scan.
+    """
+
+    type = Float()
+    inherit_cache = True
+
+    def __init__(self, value: ColumnElement[Any], p: float) -> None:
+        if not 0.0 <= float(p) <= 1.0:
+            raise ValueError(f"quantile {p!r} outside 0..1")
+        self.p = float(p)
+        super().__init__(value)
+
+
+@compiles(quantile_cont, "sqlite")
+def _quantile_sqlite(element: quantile_cont, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(list(element.clauses)[0], **kw)
+    return f"cd_quantile({value}, {element.p!r})"
+
+
+@compiles(quantile_cont)
+def _quantile_default(element: quantile_cont, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(list(element.clauses)[0], **kw)
+    return f"percentile_cont({element.p!r}) WITHIN GROUP (ORDER BY {value})"
 
 
 def hours(start: ColumnElement[Any], end: ColumnElement[Any]) -> hours_between:

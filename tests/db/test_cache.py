@@ -294,19 +294,25 @@ def test_worker_warm_up_builds_the_geometry_and_survives_a_missing_database(
         writable_sqlite: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """``gunicorn.conf.py``'s post_worker_init: the worker builds its layers before its first
     request; a database that is not there yet is logged, not fatal."""
+    import gc
+
     from flask import Flask
 
     from dashboard.warm import warm_worker
     from geodata.service import _layers, layers
 
     app, engine, _county, _grid = cached_app(writable_sqlite)
-    warm_worker(app.server)
-    hits = _layers.cache_info().hits
-    layers(QueryContext(engine=engine))
-    assert _layers.cache_info().hits == hits + 1  # built at start, not on first use
-    broken = Flask("broken")
-    broken.config["COUNTYDASH_SETTINGS"] = Settings.from_env(
-        {"DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'none.sqlite'}"})
-    with caplog.at_level("WARNING"):
-        assert warm_worker(broken) >= 0
-    assert "built on first use" in caplog.text
+    try:
+        warm_worker(app.server)
+        assert gc.get_freeze_count() > 0
+        hits = _layers.cache_info().hits
+        layers(QueryContext(engine=engine))
+        assert _layers.cache_info().hits == hits + 1  # built at start, not on first use
+        broken = Flask("broken")
+        broken.config["COUNTYDASH_SETTINGS"] = Settings.from_env(
+            {"DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'none.sqlite'}"})
+        with caplog.at_level("WARNING"):
+            assert warm_worker(broken) >= 0
+        assert "built on first use" in caplog.text
+    finally:
+        gc.unfreeze()  # this test process goes on collecting as before
