@@ -79,9 +79,10 @@ def get_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            # 16 MB of page cache per connection: a worker holds several at once (side_by_side)
-            # and the OS page cache below them is shared by every worker
-            cur.execute("PRAGMA cache_size=-16384")
+            # 4 MB of page cache per connection: a worker holds several at once (side_by_side),
+            # and the OS page cache below them, shared by every worker, serves the reads as
+            # fast (64 MB each had a worker at 300 MB, 4 MB at 235 MB, the same timings)
+            cur.execute("PRAGMA cache_size=-4096")
             cur.close()
 
         return engine
