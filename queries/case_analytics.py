@@ -208,7 +208,7 @@ def build_period_figures(ctx: QueryContext, area: str, start: date, end: date,
                          cat: str | None = None, src: str | None = None,
                          probs: tuple[float, ...] = ()) -> Select:
     """One row of counts for the cases reported in the period (see :func:`_period_columns`);
-    with ``probs`` (PostgreSQL) the quantiles ``q0``, ... of the resolved cases' hours."""
+    with ``probs`` the quantiles ``q0``, ... of the resolved cases' hours."""
     res_hours = case((is_resolved(ctx.now), hours(c.reported_at, c.resolved_at)), else_=None)
     return select(*_period_columns(ctx.now), *quantile_columns(res_hours, probs, "q")).where(
         case_filter(ctx, area, cat, src), in_period(start, end))
@@ -332,7 +332,7 @@ def build_breakdown(ctx: QueryContext, area: str, start: date, end: date, by: st
                     cat: str | None = None, src: str | None = None,
                     probs: tuple[float, ...] = (), stages: bool = False) -> Select:
     """Per group: the counts of :func:`_period_columns` for the period's cases; with
-    ``probs`` (PostgreSQL) the quantiles ``q0``, ... of the resolved cases' hours, and with
+    ``probs`` the quantiles ``q0``, ... of the resolved cases' hours, and with
     ``stages`` each stage's median hours (columns named after the stages)."""
     key, frm, extra = _grouping(by, area)
     res_hours = case((is_resolved(ctx.now), hours(c.reported_at, c.resolved_at)), else_=None)
@@ -375,7 +375,7 @@ def build_open_by(ctx: QueryContext, area: str, by: str, cat: str | None = None,
 @data_cached
 def _grouped_scan(ctx: QueryContext, area: str, start: date, end: date, by: str,
                   cat: str | None = None, src: str | None = None) -> pd.DataFrame:
-    """(PostgreSQL) One scan per grouping: the breakdown counts, median / p90 hours and, for
+    """One scan per grouping: the breakdown counts, median / p90 hours and, for
     children and units, the stage medians the group table shows beside them."""
     return db.read_frame(ctx.engine, build_breakdown(ctx, area, start, end, by, cat, src,
                                                      (0.5, 0.9), by in STAGE_GROUPINGS))
@@ -441,17 +441,15 @@ def stage_hours(name: str, now: datetime) -> ColumnElement[Any]:
 
 
 def build_stage_counts(ctx: QueryContext, area: str, start: date, end: date,
-                       cat: str | None = None, src: str | None = None,
-                       medians: bool = False) -> Select:
-    """One row: per stage, cases measured (``n_<stage>``) and out of order (``bad_<stage>``);
-    with ``medians`` (PostgreSQL) also each stage's median hours (``median_<stage>``)."""
+                       cat: str | None = None, src: str | None = None) -> Select:
+    """One row: per stage, cases measured (``n_<stage>``), out of order (``bad_<stage>``)
+    and the median hours of the measured ones (``median_<stage>0``)."""
     cols = []
     for name, a, b in STAGES:
         first, second = getattr(c, a), getattr(c, b)
         cols += [_sum_if(_stage_ok(first, second, ctx.now)).label(f"n_{name}"),
                  _sum_if(_stage_backwards(first, second, ctx.now)).label(f"bad_{name}")]
-        if medians:
-            cols += quantile_columns(stage_hours(name, ctx.now), (0.5,), f"median_{name}")
+        cols += quantile_columns(stage_hours(name, ctx.now), (0.5,), f"median_{name}")
     return select(*cols).where(case_filter(ctx, area, cat, src), in_period(start, end))
 
 
@@ -477,8 +475,8 @@ def build_stage_hours(ctx: QueryContext, area: str, start: date, end: date, stag
 def fetch_stage_medians(ctx: QueryContext, area: str, start: date, end: date,
                         cat: str | None = None, src: str | None = None) -> pd.DataFrame:
     """Per stage of the whole selection: stage, n (measured), out_of_order, median_hours."""
-    counts = db.read_frame(ctx.engine, build_stage_counts(ctx, area, start, end, cat, src,
-                                                          True)).iloc[0]
+    counts = db.read_frame(ctx.engine, build_stage_counts(ctx, area, start, end, cat,
+                                                          src)).iloc[0]
     rows = []
     for name, _, _ in STAGES:
         value = counts[f"median_{name}0"]

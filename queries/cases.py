@@ -58,7 +58,7 @@ def is_resolved(now: datetime) -> ColumnElement[bool]:
 def build_period_counts(ctx: QueryContext, area: str, start: date, end: date,
                         probs: tuple[float, ...] = ()) -> Select:
     """One row: cases, resolved, within_sla, mean_hours for cases reported in the period;
-    with ``probs`` (PostgreSQL) the quantiles ``q0``, ... of the resolved cases' hours."""
+    with ``probs`` the quantiles ``q0``, ... of the resolved cases' hours."""
     now = ctx.now
     resolved = is_resolved(now)
     res_hours = hours(c.reported_at, c.resolved_at)
@@ -196,7 +196,7 @@ def quantile_columns(value: ColumnElement[Any], probs: tuple[float, ...], prefix
 def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
                            probs: tuple[float, ...] = ()) -> Select:
     """Per direct child of ``area``: cases, resolved, within_sla in the period, and with
-    ``probs`` (PostgreSQL) the quantiles ``q0``, ... of the resolved cases' hours.
+    ``probs`` the quantiles ``q0``, ... of the resolved cases' hours.
 
     Cases roll up to the child through the closure table, whatever the depth of their area.
     """
