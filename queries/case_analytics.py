@@ -17,7 +17,7 @@ definitions page):
 
 Percentiles are linear-interpolated (pandas' default) and ride along in the counting scans:
 :class:`queries.sqlfuncs.quantile_cont` is ``percentile_cont`` on PostgreSQL and the
-``cd_quantile`` aggregate that every SQLite connection registers.
+``cd_quantile`` function that every SQLite connection registers.
 """
 
 from __future__ import annotations

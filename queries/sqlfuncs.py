@@ -68,9 +68,10 @@ class quantile_cont(FunctionElement[float]):  # noqa: N801 - reads like a SQL fu
     """The linear-interpolated quantile ``p`` of ``value`` over the group, NULLs left out
     (pandas' default, PostgreSQL's ``percentile_cont``); NULL for an empty group.
 
-    PostgreSQL has the ordered-set aggregate. SQLite has none: every SQLite connection gets
-    ``cd_quantile(value, p)`` (:class:`dashboard.db.Quantile`), an aggregate that sorts the
-    group's values once. Either way quantiles ride along in the counting scan.
+    PostgreSQL has the ordered-set aggregate. SQLite has none: ``json_group_array`` gathers
+    the group's values and ``cd_quantile`` (:func:`dashboard.db.json_quantile`, on every
+    SQLite connection) sorts them once. Either way quantiles ride along in the counting
+    scan.
     """
 
     type = Float()
@@ -86,7 +87,7 @@ class quantile_cont(FunctionElement[float]):  # noqa: N801 - reads like a SQL fu
 @compiles(quantile_cont, "sqlite")
 def _quantile_sqlite(element: quantile_cont, compiler: Any, **kw: Any) -> str:
     value = compiler.process(list(element.clauses)[0], **kw)
-    return f"cd_quantile({value}, {element.p!r})"
+    return f"cd_quantile(json_group_array({value}), {element.p!r})"
 
 
 @compiles(quantile_cont)

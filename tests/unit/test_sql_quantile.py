@@ -1,4 +1,4 @@
-"""quantile_cont on SQLite: the ``cd_quantile`` aggregate matches pandas' linear quantiles,
+"""quantile_cont on SQLite: json_group_array + ``cd_quantile`` match pandas' linear quantiles,
 leaves NULLs out, and is there on any engine's connections (not only get_engine's)."""
 
 from __future__ import annotations
