@@ -146,7 +146,7 @@ def category_filter(cat: str) -> ColumnElement[bool]:
 def case_filter(ctx: QueryContext, area: str, cat: str | None, src: str | None
                 ) -> ColumnElement[bool]:
     """Area (and caller's scope), category and source conditions of every case query."""
-    conds = [within(c.area_code, area, ctx.scope)]
+    conds = [within(c.area_code, area, ctx)]
     if cat:
         conds.append(category_filter(cat))
     if src:

@@ -70,7 +70,7 @@ def build_period_counts(ctx: QueryContext, area: str, start: date, end: date,
         ).label("within_sla"),
         func.avg(case((resolved, res_hours), else_=None)).label("mean_hours"),
         *quantile_columns(case((resolved, res_hours), else_=None), probs, "q"),
-    ).where(within(c.area_code, area, ctx.scope), in_period(start, end))
+    ).where(within(c.area_code, area, ctx), in_period(start, end))
 
 
 def open_parts(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
@@ -106,7 +106,7 @@ def build_open_counts(ctx: QueryContext, area: str) -> Select:
             func.count().label("open_now"),
             func.coalesce(func.sum(case((c.due_at < literal(now), 1), else_=0)), 0).label(
                 "overdue_now"),
-        ).where(within(c.area_code, area, ctx.scope), cond)
+        ).where(within(c.area_code, area, ctx), cond)
 
     u = open_union(now, part).subquery()
     return select(func.coalesce(func.sum(u.c.open_now), 0).label("open_now"),
@@ -160,7 +160,7 @@ def build_cases_per_year(ctx: QueryContext, area: str) -> Select:
     year = func.extract("year", c.reported_at)
     return (
         select(year.label("year"), func.count().label("cases"))
-        .where(within(c.area_code, area, ctx.scope))
+        .where(within(c.area_code, area, ctx))
         .group_by(year)
         .order_by(year)
     )
@@ -175,7 +175,7 @@ def fetch_cases_per_year(ctx: QueryContext, area: str) -> dict[str, int]:
 def build_date_range(ctx: QueryContext, area: str) -> Select:
     """First and last report instants in ``area``."""
     return select(func.min(c.reported_at).label("first"), func.max(c.reported_at).label("last")
-                  ).where(within(c.area_code, area, ctx.scope))
+                  ).where(within(c.area_code, area, ctx))
 
 
 def fetch_date_range(ctx: QueryContext, area: str) -> tuple[datetime | None, datetime | None]:
@@ -216,7 +216,7 @@ def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
         .join(area_paths, area_paths.c.descendant_code == c.area_code)
         .join(areas, areas.c.code == area_paths.c.ancestor_code)
         .where(areas.c.parent_code == area, in_period(start, end),
-               within(c.area_code, area, ctx.scope))
+               within(c.area_code, area, ctx))
         .group_by(areas.c.code)
     )
 
@@ -236,7 +236,7 @@ def build_children_open(ctx: QueryContext, area: str) -> Select:
             .select_from(cases)
             .join(area_paths, area_paths.c.descendant_code == c.area_code)
             .join(areas, areas.c.code == area_paths.c.ancestor_code)
-            .where(areas.c.parent_code == area, cond, within(c.area_code, area, ctx.scope))
+            .where(areas.c.parent_code == area, cond, within(c.area_code, area, ctx))
             .group_by(areas.c.code)
         )
 
@@ -283,7 +283,7 @@ def build_open_risk(ctx: QueryContext, area: str, hours_ahead: float) -> Select:
     """Open cases not yet overdue whose deadline falls within ``hours_ahead`` of now."""
     now = ctx.now
     return select(func.count().label("at_risk")).where(
-        within(c.area_code, area, ctx.scope), c.reported_at <= now,
+        within(c.area_code, area, ctx), c.reported_at <= now,
         (c.resolved_at.is_(None)) | (c.resolved_at > now),
         c.due_at >= now, c.due_at < now + timedelta(hours=hours_ahead))
 
@@ -300,7 +300,7 @@ def build_daily_counts(ctx: QueryContext, area: str, start: date, end: date) -> 
     return (
         select(day.label("day"), func.count().label("cases"),
                func.sum(case((resolved, 1), else_=0)).label("resolved"))
-        .where(within(c.area_code, area, ctx.scope), in_period(start, end))
+        .where(within(c.area_code, area, ctx), in_period(start, end))
         .group_by(day).order_by(day)
     )
 

@@ -38,8 +38,8 @@ class QueryContext:
     min_sample: int = 20
 
     @cached_property
-    def _stamp(self) -> tuple[str, datetime]:
-        return db.version_and_as_of(self.engine)
+    def _stamp(self) -> tuple[str, datetime, str | None]:
+        return db.request_stamp(self.engine)
 
     @property
     def version(self) -> str:
@@ -61,6 +61,11 @@ class QueryContext:
     @property
     def now(self) -> datetime:
         return self._stamp[1]
+
+    @property
+    def sole_root(self) -> str | None:
+        """The only area without a parent (the county), None with several roots or none."""
+        return self._stamp[2]
 
     def cache_key(self) -> str:
         url = self.engine.url.render_as_string(hide_password=True)

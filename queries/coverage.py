@@ -14,7 +14,7 @@ of every month is computed by the database):
   ``max(1, n // 5)`` branches minus that of the bottom ``max(1, n // 5)``.
 
 Branches hang on villages (``party_branches.area_code``); every statement is narrowed with
-``within(party_branches.area_code, area, scope)``.
+``within(party_branches.area_code, area, ctx)``.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def build_latest_month(ctx: QueryContext, area: str, upto: date) -> Select:
     return (
         select(cov.c.month)
         .select_from(cov.join(pb, pb.c.id == cov.c.branch_id))
-        .where(cov.c.month <= upto, within(pb.c.area_code, area, ctx.scope))
+        .where(cov.c.month <= upto, within(pb.c.area_code, area, ctx))
         .order_by(cov.c.month.desc())
         .limit(1)
     )
@@ -139,7 +139,7 @@ def build_branch_month(ctx: QueryContext, area: str, month: date, weights: Weigh
             index_expr(weights).label("coverage_index"),
         )
         .select_from(pb.outerjoin(cov, on).join(village, village.c.code == pb.c.area_code))
-        .where(within(pb.c.area_code, area, ctx.scope))
+        .where(within(pb.c.area_code, area, ctx))
         .order_by(pb.c.id)
     )
 
@@ -207,7 +207,7 @@ def _branch_index(ctx: QueryContext, area: str, upto: date, weights: Weights) ->
     return (
         select(cov.c.month, index_expr(weights).label("v"))
         .select_from(cov.join(pb, pb.c.id == cov.c.branch_id))
-        .where(cov.c.month <= upto, within(pb.c.area_code, area, ctx.scope))
+        .where(cov.c.month <= upto, within(pb.c.area_code, area, ctx))
         .subquery()
     )
 
@@ -320,7 +320,7 @@ def build_coverage_by_child(ctx: QueryContext, area: str, month: date, weights: 
                func.count(func.distinct(pb.c.id)).label("branches"),
                func.coalesce(func.sum(case((v.is_(None), 1), else_=0)), 0).label("flagged"))
         .select_from(pairs.join(pb, pb.c.id == pairs.c.branch_id).outerjoin(cov, on))
-        .where(within(pb.c.area_code, area, ctx.scope), in_scope(pairs.c.code, ctx.scope))
+        .where(within(pb.c.area_code, area, ctx), in_scope(pairs.c.code, ctx.scope))
         .group_by(pairs.c.code)
     )
 
@@ -364,7 +364,7 @@ def build_member_profile(ctx: QueryContext, area: str, branch_id: str) -> Select
                case((m.is_mobile, 1), else_=0).label("mobile"),
                case((m.registered, 1), else_=0).label("registered"))
         .select_from(party_members.join(pb, pb.c.id == m.branch_id))
-        .where(m.branch_id == branch_id, within(pb.c.area_code, area, ctx.scope))
+        .where(m.branch_id == branch_id, within(pb.c.area_code, area, ctx))
         .subquery()
     )
     # Grouped over a subquery: PostgreSQL would not match the bound age expression twice.
@@ -402,7 +402,7 @@ def build_member_list(ctx: QueryContext, area: str, branch_id: str) -> Select:
         select(m.name, m.birth_year, m.is_mobile, m.registered,
                case((active, 1), else_=0).label("active"))
         .select_from(party_members.join(pb, pb.c.id == m.branch_id))
-        .where(m.branch_id == branch_id, within(pb.c.area_code, area, ctx.scope))
+        .where(m.branch_id == branch_id, within(pb.c.area_code, area, ctx))
         .order_by(m.id)
     )
 

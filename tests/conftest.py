@@ -63,6 +63,19 @@ def sqlite_path(tmp_path_factory: pytest.TempPathFactory,
     return path
 
 
+@pytest.fixture
+def writable_sqlite(sqlite_path: Path, tmp_path: Path) -> str:
+    """A private copy of the demo database (this test writes to it)."""
+    import sqlite3
+
+    target = tmp_path / "copy.sqlite"
+    # the backup API, not a file copy: the source is in WAL mode and recent writes (the
+    # demo users) may still sit in its -wal file
+    with sqlite3.connect(sqlite_path) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture(scope="session")
 def sqlite_engine(sqlite_path: Path) -> Engine:
     from dashboard import db

@@ -46,19 +46,6 @@ class StatementCounter:
         event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
-@pytest.fixture
-def writable_sqlite(sqlite_path: Path, tmp_path: Path) -> str:
-    """A private copy of the demo database (this test writes to it)."""
-    import sqlite3
-
-    target = tmp_path / "copy.sqlite"
-    # the backup API, not a file copy: the source is in WAL mode and recent writes (the
-    # demo users) may still sit in its -wal file
-    with sqlite3.connect(sqlite_path) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    return f"sqlite:///{target}"
-
-
 def insert_case(engine: Engine, grid: str, day: date) -> None:
     """One new case in ``grid`` reported on ``day``, updated after the demo's as-of instant
     (so the data version moves)."""
