@@ -137,41 +137,38 @@ def meta(engine: Engine) -> dict[str, str]:
     return dict(zip(frame["key"], frame["value"], strict=True))
 
 
-def request_stamp(engine: Engine) -> tuple[str, datetime, str | None]:
-    """The data version, the as-of instant and the sole root of the area tree, in one round
-    trip (every request needs them).
+def version_and_as_of(engine: Engine) -> tuple[str, datetime]:
+    """The data version and the as-of instant, in one round trip (every request needs both).
 
     The version is a cheap fingerprint that changes whenever cases, coverage or areas change:
     two indexed max() look-ups, the area count and the meta row the importer bumps; it is in
     every cache key so that new data shows up at once. The as-of instant is "now" for open and
     overdue cases: a synthetic or imported snapshot declares it in ``dataset_meta`` (the
-    simulator moves it forward); a live database has none and uses the clock. The sole root
-    is the code of the only area without a parent (None with several or none): every area,
-    so every case, lies below it, and a query of the whole tree needs no area filter.
+    simulator moves it forward); a live database has none and uses the clock.
     """
-    c, cov, m, a = schema.cases, schema.coverage_monthly, schema.dataset_meta, schema.areas
+    c, cov, m = schema.cases, schema.coverage_monthly, schema.dataset_meta
     # the cases' part first: QueryContext.version_for("coverage") drops it
     stmt = select(
         select(func.max(c.c.updated_at)).scalar_subquery(),
         select(func.max(cov.c.updated_at)).scalar_subquery(),
         select(m.c.value).where(m.c.key == "data_version").scalar_subquery(),
-        select(func.count()).select_from(a).scalar_subquery(),
+        select(func.count()).select_from(schema.areas).scalar_subquery(),
         select(m.c.value).where(m.c.key == "as_of").scalar_subquery(),
-        select(case((func.count() == 1, func.min(a.c.code)), else_=None))
-        .where(a.c.parent_code.is_(None)).scalar_subquery(),
     )
     with engine.connect() as conn:
-        *parts, declared, root = conn.execute(stmt).one()
+        *parts, declared = conn.execute(stmt).one()
     version = "|".join(str(v) for v in parts)
-    now = datetime.fromisoformat(declared) if declared else datetime.now().replace(
-        microsecond=0)
-    return version, now, root
+    if declared:
+        return version, datetime.fromisoformat(declared)
+    return version, datetime.now().replace(microsecond=0)
 
 
-def version_and_as_of(engine: Engine) -> tuple[str, datetime]:
-    """The data version and the as-of instant (see :func:`request_stamp`)."""
-    version, now, _root = request_stamp(engine)
-    return version, now
+def sole_root(engine: Engine) -> str | None:
+    """The code of the only area without a parent (the county), None with several or none:
+    every area, so every case, lies below it. One indexed look-up."""
+    a = schema.areas
+    return read_scalar(engine, select(case((func.count() == 1, func.min(a.c.code)),
+                                           else_=None)).where(a.c.parent_code.is_(None)))
 
 
 def as_of(engine: Engine) -> datetime:

@@ -38,8 +38,8 @@ class QueryContext:
     min_sample: int = 20
 
     @cached_property
-    def _stamp(self) -> tuple[str, datetime, str | None]:
-        return db.request_stamp(self.engine)
+    def _stamp(self) -> tuple[str, datetime]:
+        return db.version_and_as_of(self.engine)
 
     @property
     def version(self) -> str:
@@ -62,10 +62,12 @@ class QueryContext:
     def now(self) -> datetime:
         return self._stamp[1]
 
-    @property
+    @cached_property
     def sole_root(self) -> str | None:
-        """The only area without a parent (the county), None with several roots or none."""
-        return self._stamp[2]
+        """The only area without a parent (the county), None with several roots or none.
+        Read on first use only (building a query of the whole tree), so a request served
+        from the cache does not pay for it."""
+        return db.sole_root(self.engine)  # type: ignore[return-value]
 
     def cache_key(self) -> str:
         url = self.engine.url.render_as_string(hide_password=True)
