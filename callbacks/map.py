@@ -60,8 +60,9 @@ def map_outputs(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, 
                       view.end, metric.name)
     new_key = {"parent": parent, "selected": selected, "lang": view.lang}
     if key and {k: key.get(k) for k in new_key} == new_key:
-        labels = parent_layer(qctx, parent, tuple(fetch_children(qctx, parent)["code"])).labels
-        patch = map_layout.metric_patch(frame, metric, view.lang, qctx.min_sample, labels)
+        layer = parent_layer(qctx, parent, tuple(fetch_children(qctx, parent)["code"]))
+        patch = map_layout.metric_patch(frame, metric, view.lang, qctx.min_sample,
+                                        layer.labels, layer.bounds)
         return patch, {**new_key, "metric": metric.name}, no_update, no_update
     codes = tuple(fetch_children(qctx, parent)["code"])
     layer = parent_layer(qctx, parent, codes)

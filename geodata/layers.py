@@ -137,8 +137,11 @@ def bounds(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
 
 
 def label_points(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """A point inside each area for its label: columns code, name, lon, lat."""
+    """A point inside each area for its label: columns code, name, lon, lat, and area
+    (square degrees: which label wins where two would overlap)."""
     rows = gdf[gdf.geometry.notna()]
-    pts = shapely.point_on_surface(rows.geometry.to_numpy())
+    geoms = rows.geometry.to_numpy()
+    pts = shapely.point_on_surface(geoms)
     return pd.DataFrame({"code": rows.index, "name": rows["name"].to_numpy(),
-                         "lon": shapely.get_x(pts), "lat": shapely.get_y(pts)})
+                         "lon": shapely.get_x(pts), "lat": shapely.get_y(pts),
+                         "area": shapely.area(geoms)})

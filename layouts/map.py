@@ -110,22 +110,62 @@ def _tier_traces(frame: pd.DataFrame, metric: Metric, lang: str, none_colour: st
     }
 
 
-def label_texts(labels: Sequence[dict], frame: pd.DataFrame, metric: Metric, lang: str
-                ) -> list[str]:
+def label_texts(labels: Sequence[dict], frame: pd.DataFrame, metric: Metric, lang: str,
+                shown: Sequence[bool] | None = None) -> list[str]:
     """Area names on the map; with the tier metric the tier word goes with the name, so the
-    tier is never told by colour alone."""
-    if metric.fmt != "tier":
-        return [str(p["name"]) for p in labels]
-    tiers = dict(zip(frame["code"], frame[metric.name], strict=True))
+    tier is never told by colour alone. Labels not ``shown`` (see :func:`declutter`) are
+    empty: their area keeps its name in the hover text."""
+    tiers = (dict(zip(frame["code"], frame[metric.name], strict=True))
+             if metric.fmt == "tier" else {})
     out = []
-    for p in labels:
+    for i, p in enumerate(labels):
         rank = tiers.get(p["code"])
-        if rank is None or pd.isna(rank) or int(rank) >= 3:
+        if shown is not None and not shown[i]:
+            out.append("")
+        elif rank is None or pd.isna(rank) or int(rank) >= 3:
             out.append(str(p["name"]))
         else:
             out.append(t("map.label_tier", lang, name=p["name"],
                          tier=t(f"tier.{TIER_NAMES[int(rank)]}", lang)))
     return out
+
+
+def _text_width(text: str, font_px: float) -> float:
+    """Rough rendered width: CJK characters are a full em wide, others about 0.6 em."""
+    return sum(font_px if ord(ch) > 0x2E7F else 0.6 * font_px for ch in text)
+
+
+def declutter(labels: Sequence[dict], bounds: tuple[float, float, float, float] | None,
+              size: tuple[int, int], font_px: float, texts: Sequence[str] | None = None
+              ) -> list[bool]:
+    """Which labels to draw so that none overlaps another at the map's fitted zoom.
+
+    Greedy, largest area first (``area`` of :func:`geodata.layers.label_points`), on the
+    labels' boxes in web-mercator pixels: the small central districts of a county no longer
+    print their names over each other.
+    """
+    if not labels:
+        return []
+    center, zoom = fit_view(bounds, *size)
+    world = 512 * 2 ** zoom
+    boxes = []
+    for i, p in enumerate(labels):
+        lat = max(min(float(p["lat"]), 85.0), -85.0)
+        x = (float(p["lon"]) + 180) / 360 * world
+        y = (1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat)))
+             / math.pi) / 2 * world
+        text = texts[i] if texts is not None else str(p["name"])
+        half_w, half_h = _text_width(text, font_px) / 2 + 2, font_px * 0.6 + 1
+        boxes.append((x - half_w, y - half_h, x + half_w, y + half_h))
+    order = sorted(range(len(labels)), key=lambda i: -float(labels[i].get("area", 0.0)))
+    placed: list[tuple[float, float, float, float]] = []
+    shown = [False] * len(labels)
+    for i in order:
+        x0, y0, x1, y1 = boxes[i]
+        if all(x1 <= a0 or x0 >= a1 or y1 <= b0 or y0 >= b1 for a0, b0, a1, b1 in placed):
+            placed.append(boxes[i])
+            shown[i] = True
+    return shown
 
 
 def _traces(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,
@@ -224,6 +264,8 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
         lons += [p[0] for p in ring] + [None]
         lats += [p[1] for p in ring] + [None]
     show_labels = len(labels) <= 60
+    full = label_texts(labels, frame, metric, lang) if show_labels else []
+    shown = declutter(labels, bounds, size, label_size, full) if show_labels else None
     sel_lon, sel_lat = feature_outline(geojson, selected)
     lines = {"type": "scattermap", "mode": "lines", "hoverinfo": "skip", "showlegend": False}
     data = [
@@ -232,7 +274,7 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
         {"type": "scattermap", "mode": "text", "hoverinfo": "skip", "showlegend": False,
          "lon": [p["lon"] for p in labels] if show_labels else [],
          "lat": [p["lat"] for p in labels] if show_labels else [],
-         "text": label_texts(labels, frame, metric, lang) if show_labels else [],
+         "text": label_texts(labels, frame, metric, lang, shown) if show_labels else [],
          "textfont": {"size": label_size, "color": label_colour}},
         {**lines, "lon": sel_lon, "lat": sel_lat, "line": {"color": SELECTED, "width": 4}},
     ]
@@ -267,7 +309,9 @@ def feature_outline(geojson: dict, code: str | None
 
 
 def metric_patch(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,
-                 labels: Sequence[dict]) -> Patch:
+                 labels: Sequence[dict],
+                 bounds: tuple[float, float, float, float] | None = None,
+                 size: tuple[int, int] = (600, MAP_HEIGHT), label_size: int = 13) -> Patch:
     """Only what changes with the metric: locations, values, hover text, colours, labels."""
     tr = _traces(frame, metric, lang, min_sample)
     patch = Patch()
@@ -281,7 +325,9 @@ def metric_patch(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int
     patch["data"][0]["colorbar"]["tickvals"] = tr["tickvals"]
     patch["data"][0]["colorbar"]["ticktext"] = tr["ticktext"]
     if len(labels) <= 60:
-        patch["data"][3]["text"] = label_texts(labels, frame, metric, lang)
+        full = label_texts(labels, frame, metric, lang)
+        shown = declutter(labels, bounds, size, label_size, full)
+        patch["data"][3]["text"] = label_texts(labels, frame, metric, lang, shown)
     patch["data"][1]["locations"] = tr["weak_locations"]
     patch["data"][1]["z"] = [0] * len(tr["weak_locations"])
     patch["data"][1]["text"] = tr["weak_text"]

@@ -81,3 +81,17 @@ def test_map_dict_passes_plotly_validation(metric_name: str) -> None:
     assert shown == {"a", "b"}
     assert len([v for v in checked.data[4].lon if v is not None]) == 5  # b's outline
     assert checked.layout.map.zoom > 5 and checked.layout.uirevision == "p"
+
+
+def test_declutter_keeps_the_larger_area_where_two_labels_would_overlap() -> None:
+    from layouts.map import declutter
+
+    labels = [{"code": "s", "name": "小胜街道", "lon": 120.500, "lat": 30.500, "area": 0.001},
+              {"code": "b", "name": "后乐镇", "lon": 120.502, "lat": 30.500, "area": 0.050},
+              {"code": "f", "name": "前屯镇", "lon": 121.400, "lat": 30.900, "area": 0.010}]
+    bounds = (120.0, 30.0, 122.0, 31.0)
+    assert declutter(labels, bounds, (600, 520), 13) == [False, True, True]
+    # zoomed in far enough (a small bounding box), the two no longer collide
+    near = (120.498, 30.498, 120.504, 30.502)
+    assert declutter(labels[:2], near, (600, 520), 13) == [True, True]
+    assert declutter([], bounds, (600, 520), 13) == []
