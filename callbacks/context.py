@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import pickle
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -16,7 +14,7 @@ from flask import current_app, g, has_request_context
 
 from dashboard import db
 from dashboard.auth import current_user
-from dashboard.cache import cache, cache_active
+from dashboard.cache import cache_active, memoised
 from dashboard.settings import Settings
 from dashboard.view import View
 from queries.areas import fetch_area
@@ -88,18 +86,8 @@ def cached_output(fn: Callable[P, R] | None = None, *, on: str = "all"
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             if not cache_active():
                 return fn(*args, **kwargs)
-            qctx = query_context()
-            digest = hashlib.sha1(pickle.dumps((args, sorted(kwargs.items())), protocol=4))
-            stamp = qctx.version_for(on) if on != "all" else (
-                f"{qctx.version}:{qctx.now:%Y%m%d%H%M}")
-            key = (f"out:{fn.__module__}.{fn.__qualname__}:{qctx.cache_key()}:{stamp}:"
-                   f"{digest.hexdigest()}")
-            hit = cache.get(key)
-            if hit is not None:
-                return hit  # type: ignore[no-any-return]
-            value = plain(fn(*args, **kwargs))
-            cache.set(key, value)
-            return value  # type: ignore[no-any-return]
+            return memoised(f"out:{fn.__module__}.{fn.__qualname__}", query_context(), on,
+                            args, kwargs, lambda: plain(fn(*args, **kwargs)))
 
         return wrapper
 

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import pickle
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import current_app, has_app_context
 from flask_caching import Cache
@@ -28,9 +28,25 @@ def cache_active() -> bool:
     return has_app_context() and "cache" in current_app.extensions
 
 
+def memoised(name: str, ctx: Any, on: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+             compute: Callable[[], R]) -> R:
+    """``compute()`` memoised in the shared cache under ``name``, the context's scope key, its
+    version for ``on`` (:meth:`~queries.context.QueryContext.version_for`) and a digest of the
+    arguments: the one key scheme of :func:`data_cached` and of the callback output cache."""
+    digest = hashlib.sha1(pickle.dumps((args, sorted(kwargs.items())), protocol=4)).hexdigest()
+    key = f"{name}:{ctx.cache_key()}:{ctx.version_for(on)}:{digest}"
+    hit = cache.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    value = compute()
+    cache.set(key, value)
+    return value
+
+
 def data_cached(fn: Callable[P, R] | None = None, *, on: str = "all"
                 ) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
-    """Memoise ``fn(ctx, *args)`` on its primitive arguments and the context's data version.
+    """Memoise ``fn(ctx, *args)`` on its primitive arguments and the context's version for
+    ``on`` (by default the data version and the as-of minute).
 
     ``ctx`` is a :class:`queries.context.QueryContext`; its version is read once per request.
     ``on="coverage"`` keys on the version of the coverage tables, the area tree and imports
@@ -45,18 +61,8 @@ def data_cached(fn: Callable[P, R] | None = None, *, on: str = "all"
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             if not cache_active():
                 return fn(*args, **kwargs)
-            ctx, rest = args[0], args[1:]
-            raw = pickle.dumps((rest, sorted(kwargs.items())), protocol=4)
-            scope_key = ctx.cache_key()  # type: ignore[attr-defined]
-            version = ctx.version_for(on)  # type: ignore[attr-defined]
-            digest = hashlib.sha1(raw).hexdigest()
-            key = f"{fn.__module__}.{fn.__qualname__}:{scope_key}:{version}:{digest}"
-            hit = cache.get(key)
-            if hit is not None:
-                return hit  # type: ignore[no-any-return]
-            value = fn(*args, **kwargs)
-            cache.set(key, value)
-            return value
+            return memoised(f"{fn.__module__}.{fn.__qualname__}", args[0], on, args[1:],
+                            kwargs, lambda: fn(*args, **kwargs))
 
         wrapper.uncached = fn  # type: ignore[attr-defined]
         return wrapper

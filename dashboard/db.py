@@ -84,8 +84,8 @@ def get_engine(url: str) -> Engine:
 
         return engine
     # analytic sorts (quantiles, rankings of 40,000 branch-months) spill to disk at the
-    # default 4 MB; 32 MB per sort keeps them in memory
-    # a request thread may hold up to SIDE_BY_SIDE connections at once (side_by_side)
+    # default 4 MB; 32 MB per sort keeps them in memory. A request thread may hold up to
+    # SIDE_BY_SIDE connections at once (side_by_side), hence the pool of 8 + 8.
     return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8,
                          connect_args={"options": "-c work_mem=32MB"})
 

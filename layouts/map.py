@@ -110,19 +110,16 @@ def _tier_traces(frame: pd.DataFrame, metric: Metric, lang: str, none_colour: st
     }
 
 
-def label_texts(labels: Sequence[dict], frame: pd.DataFrame, metric: Metric, lang: str,
-                shown: Sequence[bool] | None = None) -> list[str]:
+def label_texts(labels: Sequence[dict], frame: pd.DataFrame, metric: Metric, lang: str
+                ) -> list[str]:
     """Area names on the map; with the tier metric the tier word goes with the name, so the
-    tier is never told by colour alone. Labels not ``shown`` (see :func:`declutter`) are
-    empty: their area keeps its name in the hover text."""
+    tier is never told by colour alone."""
     tiers = (dict(zip(frame["code"], frame[metric.name], strict=True))
              if metric.fmt == "tier" else {})
     out = []
-    for i, p in enumerate(labels):
+    for p in labels:
         rank = tiers.get(p["code"])
-        if shown is not None and not shown[i]:
-            out.append("")
-        elif rank is None or pd.isna(rank) or int(rank) >= 3:
+        if rank is None or pd.isna(rank) or int(rank) >= 3:
             out.append(str(p["name"]))
         else:
             out.append(t("map.label_tier", lang, name=p["name"],
@@ -133,6 +130,15 @@ def label_texts(labels: Sequence[dict], frame: pd.DataFrame, metric: Metric, lan
 def _text_width(text: str, font_px: float) -> float:
     """Rough rendered width: CJK characters are a full em wide, others about 0.6 em."""
     return sum(font_px if ord(ch) > 0x2E7F else 0.6 * font_px for ch in text)
+
+
+def uncluttered_texts(labels: Sequence[dict], texts: Sequence[str],
+                      bounds: tuple[float, float, float, float] | None,
+                      size: tuple[int, int], font_px: float) -> list[str]:
+    """``texts`` with the labels :func:`declutter` drops left empty (their area keeps its
+    name in the hover text)."""
+    shown = declutter(labels, bounds, size, font_px, texts)
+    return [text if ok else "" for text, ok in zip(texts, shown, strict=True)]
 
 
 def declutter(labels: Sequence[dict], bounds: tuple[float, float, float, float] | None,
@@ -264,8 +270,8 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
         lons += [p[0] for p in ring] + [None]
         lats += [p[1] for p in ring] + [None]
     show_labels = len(labels) <= 60
-    full = label_texts(labels, frame, metric, lang) if show_labels else []
-    shown = declutter(labels, bounds, size, label_size, full) if show_labels else None
+    texts = (uncluttered_texts(labels, label_texts(labels, frame, metric, lang), bounds, size,
+                               label_size) if show_labels else [])
     sel_lon, sel_lat = feature_outline(geojson, selected)
     lines = {"type": "scattermap", "mode": "lines", "hoverinfo": "skip", "showlegend": False}
     data = [
@@ -274,7 +280,7 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
         {"type": "scattermap", "mode": "text", "hoverinfo": "skip", "showlegend": False,
          "lon": [p["lon"] for p in labels] if show_labels else [],
          "lat": [p["lat"] for p in labels] if show_labels else [],
-         "text": label_texts(labels, frame, metric, lang, shown) if show_labels else [],
+         "text": texts,
          "textfont": {"size": label_size, "color": label_colour}},
         {**lines, "lon": sel_lon, "lat": sel_lat, "line": {"color": SELECTED, "width": 4}},
     ]
@@ -325,9 +331,8 @@ def metric_patch(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int
     patch["data"][0]["colorbar"]["tickvals"] = tr["tickvals"]
     patch["data"][0]["colorbar"]["ticktext"] = tr["ticktext"]
     if len(labels) <= 60:
-        full = label_texts(labels, frame, metric, lang)
-        shown = declutter(labels, bounds, size, label_size, full)
-        patch["data"][3]["text"] = label_texts(labels, frame, metric, lang, shown)
+        patch["data"][3]["text"] = uncluttered_texts(
+            labels, label_texts(labels, frame, metric, lang), bounds, size, label_size)
     patch["data"][1]["locations"] = tr["weak_locations"]
     patch["data"][1]["z"] = [0] * len(tr["weak_locations"])
     patch["data"][1]["text"] = tr["weak_text"]

@@ -46,12 +46,13 @@ class QueryContext:
         return self._stamp[0]
 
     def version_for(self, subject: str = "all") -> str:
-        """The data version (``all``), or the part of it that some figures depend on:
-        ``coverage`` (the coverage tables, the area count and the import version row; not
-        the cases) or ``areas`` (the area tree and its geometry: the area count and the
-        import version row, which every import and demo build bumps)."""
+        """What a cached result depends on: ``all`` is the data version and the as-of minute
+        (open and overdue figures move with the clock in a live database); ``coverage`` the
+        coverage tables, the area count and the import version row (not the cases nor the
+        clock); ``areas`` the area tree and its geometry (the area count and the import
+        version row, which every import and demo build bumps)."""
         if subject == "all":
-            return self.version
+            return f"{self.version}:{self.now:%Y%m%d%H%M}"
         if subject == "coverage":
             return "cov:" + self.version.split("|", 1)[1]
         if subject == "areas":
