@@ -99,7 +99,9 @@ def read_frame(engine: Engine, stmt: Executable, *, cap: int = ROW_CAP) -> pd.Da
         columns = list(result.keys())
     if len(rows) > cap:
         raise RuntimeError(f"query returned more than {cap} rows; aggregate in SQL instead")
-    frame = pd.DataFrame.from_records(rows, columns=columns)
+    # plain tuples: given SQLAlchemy rows, pandas probes each for namedtuple fields, which
+    # took three times as long as building the frame (1,215 branches x 27 columns: 16 -> 5 ms)
+    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
     log.debug("read_frame %d rows in %.1f ms", len(frame), (time.perf_counter() - started) * 1e3)
     return frame
 

@@ -10,6 +10,7 @@ import io
 import math
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -19,7 +20,7 @@ from dash.dash_table.Format import Format, Scheme
 from dashboard import ids
 from dashboard.formats import fmt_hours, fmt_int, fmt_pct, is_missing
 from dashboard.i18n import t
-from layouts.components import GRAPH_CONFIG
+from layouts.components import GRAPH_CONFIG, unchecked_figure
 from layouts.export import chart_links
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
@@ -304,31 +305,38 @@ def filter_note(labels: Sequence[str], lang: str) -> str:
 
 # --- figures ----------------------------------------------------------------------------
 
-def _layout(fig: go.Figure, *, height: int | None = None, font_size: int = 14,
-            legend: bool = False, margin: dict[str, int] | None = None) -> go.Figure:
-    fig.update_layout(
-        template="plotly_white", font={"family": FONT, "size": font_size, "color": INK},
-        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-        margin=margin or {"l": 10, "r": 16, "t": 10, "b": 10}, showlegend=legend,
-        hoverlabel={"font": {"family": FONT, "size": font_size}}, bargap=0.25,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0,
-                "font": {"size": font_size}},
-        separators=".,",
-    )
-    if height:
-        fig.update_layout(height=height)
-    fig.update_xaxes(gridcolor=GRID, zeroline=False, automargin=True)
-    fig.update_yaxes(gridcolor=GRID, zeroline=False, automargin=True)
-    return fig
+#: Every axis of the case charts: the light grid, no zero line, room for long labels.
+AXIS: dict[str, object] = {"gridcolor": GRID, "zeroline": False, "automargin": True}
+
+
+def _figure(data: list[dict[str, Any]], *, font_size: int = 14, legend: bool = False,
+            margin: dict[str, int] | None = None, xaxis: dict[str, Any] | None = None,
+            yaxis: dict[str, Any] | None = None, legend_extra: dict[str, Any] | None = None,
+            **layout: Any) -> go.Figure:
+    """A case chart from plain trace dicts and the house layout.
+
+    Written as dicts, not through plotly's property objects: validating the layout took
+    15 ms a chart, more than the query behind most of them. The unit tests put every
+    chart through plotly's strict validation (``tests/unit/test_case_figures.py``).
+    """
+    spec = {"data": data, "layout": {
+        "font": {"family": FONT, "size": font_size, "color": INK},
+        "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+        "margin": margin or {"l": 10, "r": 16, "t": 10, "b": 10}, "showlegend": legend,
+        "hoverlabel": {"font": {"family": FONT, "size": font_size}}, "bargap": 0.25,
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left",
+                   "x": 0, "font": {"size": font_size}, **(legend_extra or {})},
+        "separators": ".,",
+        "xaxis": {**AXIS, **(xaxis or {})}, "yaxis": {**AXIS, **(yaxis or {})},
+        **layout,
+    }}
+    return unchecked_figure(spec)
 
 
 def empty_figure(text: str, font_size: int = 15) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=text, showarrow=False, font={"size": font_size, "color": MUTED},
-                       xref="paper", yref="paper", x=0.5, y=0.5)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig)
+    note = {"text": text, "showarrow": False, "font": {"size": font_size, "color": MUTED},
+            "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}
+    return _figure([], xaxis={"visible": False}, yaxis={"visible": False}, annotations=[note])
 
 
 def stage_figure(stages: pd.DataFrame, lang: str, font_size: int = 14) -> go.Figure:
@@ -344,13 +352,14 @@ def stage_figure(stages: pd.DataFrame, lang: str, font_size: int = 14) -> go.Fig
     hover = [t("cases.stage.hover", lang, stage=lab, value=fmt_hours(v), n=fmt_int(n, lang))
              for lab, v, n in zip(labels, medians, frame["n"], strict=True)]
     colours = [LATE if (not math.isnan(v) and v == medians.max()) else ACCENT for v in medians]
-    fig = go.Figure(go.Bar(x=medians.fillna(0).tolist(), y=labels, orientation="h", text=text,
-                           textposition="outside", cliponaxis=False, marker_color=colours,
-                           hovertext=hover, hoverinfo="text", textfont={"size": font_size}))
-    fig.update_yaxes(autorange="reversed", showgrid=False)
     top = float(medians.max()) if medians.notna().any() else 1.0
-    fig.update_xaxes(range=[0, top * 1.3], ticksuffix=" " + t("unit.hours", lang))
-    return _layout(fig, font_size=font_size)
+    bar = {"type": "bar", "x": medians.fillna(0).tolist(), "y": labels, "orientation": "h",
+           "text": text, "textposition": "outside", "cliponaxis": False,
+           "marker": {"color": colours}, "hovertext": hover, "hoverinfo": "text",
+           "textfont": {"size": font_size}}
+    return _figure([bar], font_size=font_size,
+                   xaxis={"range": [0, top * 1.3], "ticksuffix": " " + t("unit.hours", lang)},
+                   yaxis={"autorange": "reversed", "showgrid": False})
 
 
 def bin_label(lo: float, hi: float, lang: str) -> str:
@@ -378,6 +387,15 @@ def sla_position(sla: float, edges: Sequence[float]) -> float:
     return len(edges) - 0.5
 
 
+def _bar(x: list[Any], y: list[Any], name: str, colour: str, hover: str) -> dict[str, Any]:
+    return {"type": "bar", "x": x, "y": y, "name": name, "marker": {"color": colour},
+            "hovertemplate": hover}
+
+
+#: Hover of a bar of a category axis: "label: value (series)".
+BAR_HOVER = "%{x}: %{y}<extra>%{fullData.name}</extra>"
+
+
 def histogram_figure(bins: pd.DataFrame, slas: pd.DataFrame, lang: str,
                      font_size: int = 14, max_slas: int = 3) -> go.Figure:
     """Stacked bars of resolved cases per log-spaced bin, within SLA and late, with the
@@ -388,34 +406,37 @@ def histogram_figure(bins: pd.DataFrame, slas: pd.DataFrame, lang: str,
     if int(bins["within"].sum() + bins["late"].sum()) == 0:
         return empty_figure(t("value.none", lang))
     labels = [bin_label(lo, hi, lang) for lo, hi in zip(bins["lo"], bins["hi"], strict=True)]
-    fig = go.Figure([
-        go.Bar(x=labels, y=bins["within"].tolist(), name=t("cases.histogram.within", lang),
-               marker_color=ACCENT, hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>"),
-        go.Bar(x=labels, y=bins["late"].tolist(), name=t("cases.histogram.late", lang),
-               marker_color=LATE, hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>"),
-    ])
-    fig.update_layout(barmode="stack", legend_traceorder="normal")
+    data = [_bar(labels, bins["within"].tolist(), t("cases.histogram.within", lang), ACCENT,
+                 BAR_HOVER),
+            _bar(labels, bins["late"].tolist(), t("cases.histogram.late", lang), LATE,
+                 BAR_HOVER)]
     total = float(slas["cases"].sum()) or 1.0
     edges = [float(h) for h in bins["hi"] if not math.isinf(h)]
     shown = list(zip(slas["sla_hours"][:max_slas], slas["cases"][:max_slas], strict=True))
+    line = {"color": INK, "dash": "dash", "width": 1.2}
+    shapes, notes = [], []
     for sla, _ in shown:
         x = sla_position(float(sla), edges)
-        fig.add_vline(x=x, line={"color": INK, "dash": "dash", "width": 1.2})
-        fig.add_annotation(x=x, y=1.0, yref="paper", yanchor="top", showarrow=False,
-                           text=t("cases.histogram.sla_short", lang, h=f"{sla:g}"),
-                           font={"size": font_size - 2, "color": INK},
-                           bgcolor="rgba(255,255,255,0.9)")
+        shapes.append({"type": "line", "xref": "x", "yref": "y domain", "x0": x, "x1": x,
+                       "y0": 0, "y1": 1, "line": line})
+        notes.append({"x": x, "y": 1.0, "yref": "paper", "yanchor": "top", "showarrow": False,
+                      "text": t("cases.histogram.sla_short", lang, h=f"{sla:g}"),
+                      "font": {"size": font_size - 2, "color": INK},
+                      "bgcolor": "rgba(255,255,255,0.9)"})
     if shown:  # one legend entry names the limits and the share of cases under each
-        fig.add_trace(go.Scatter(
-            x=[None], y=[None], mode="lines", line={"color": INK, "dash": "dash", "width": 1.2},
-            name=t("cases.histogram.slas", lang, limits=t("cases.filter.sep", lang).join(
-                t("cases.histogram.sla", lang, h=f"{sla:g}", share=f"{n / total * 100:.0f}")
-                for sla, n in shown))))
-    fig.update_xaxes(title_text=t("cases.histogram.x", lang), tickangle=-35, showgrid=False)
+        data.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines",
+                     "line": line, "name": t("cases.histogram.slas", lang, limits=t(
+                         "cases.filter.sep", lang).join(
+                         t("cases.histogram.sla", lang, h=f"{sla:g}",
+                           share=f"{n / total * 100:.0f}") for sla, n in shown))})
     top = float((bins["within"] + bins["late"]).max())
-    fig.update_yaxes(title_text=t("cases.cases_axis", lang), range=[0, top * 1.2])
-    return _layout(fig, font_size=font_size, legend=True,
-                   margin={"l": 10, "r": 10, "t": 64, "b": 10})
+    return _figure(data, font_size=font_size, legend=True,
+                   margin={"l": 10, "r": 10, "t": 64, "b": 10},
+                   legend_extra={"traceorder": "normal"}, barmode="stack",
+                   xaxis={"title": {"text": t("cases.histogram.x", lang)}, "tickangle": -35,
+                          "showgrid": False},
+                   yaxis={"title": {"text": t("cases.cases_axis", lang)}, "range": [0, top * 1.2]},
+                   shapes=shapes, annotations=notes)
 
 
 def trend_figure(trend: pd.DataFrame, grain: str, lang: str, font_size: int = 14
@@ -427,23 +448,22 @@ def trend_figure(trend: pd.DataFrame, grain: str, lang: str, font_size: int = 14
     if trend.empty:
         return empty_figure(t("value.none", lang))
     x = trend["bucket"].tolist()
-    fig = go.Figure([
-        go.Bar(x=x, y=trend["cases"].tolist(), name=t("cases.trend.cases", lang), marker_color=SOFT,
-               hovertemplate="%{x|%Y-%m-%d}: %{y}<extra>%{fullData.name}</extra>"),
-        go.Scatter(x=x, y=trend["median_hours"].tolist(), name=t("cases.trend.median", lang),
-                   yaxis="y2", mode="lines+markers", line={"color": ACCENT, "width": 2.5},
-                   marker={"size": 5},
-                   hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}<extra>%{fullData.name}</extra>"),
-    ])
-    fig.update_layout(yaxis={"title": {"text": t("cases.trend.cases", lang)}},
-                      yaxis2={"title": {"text": t("cases.trend.median", lang)},
-                              "overlaying": "y", "side": "right", "showgrid": False,
-                              "rangemode": "tozero", "tickmode": "auto", "nticks": 5,
-                              "tickformat": ".0f"})
-    fig.update_xaxes(tickformat={"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}[grain],
-                     showgrid=False)
-    return _layout(fig, font_size=font_size, legend=True,
-                   margin={"l": 10, "r": 10, "t": 36, "b": 10})
+    data = [
+        _bar(x, trend["cases"].tolist(), t("cases.trend.cases", lang), SOFT,
+             "%{x|%Y-%m-%d}: %{y}<extra>%{fullData.name}</extra>"),
+        {"type": "scatter", "x": x, "y": trend["median_hours"].tolist(),
+         "name": t("cases.trend.median", lang), "yaxis": "y2", "mode": "lines+markers",
+         "line": {"color": ACCENT, "width": 2.5}, "marker": {"size": 5},
+         "hovertemplate": "%{x|%Y-%m-%d}: %{y:.1f}<extra>%{fullData.name}</extra>"},
+    ]
+    return _figure(
+        data, font_size=font_size, legend=True, margin={"l": 10, "r": 10, "t": 36, "b": 10},
+        xaxis={"tickformat": {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}[grain],
+               "showgrid": False},
+        yaxis={"title": {"text": t("cases.trend.cases", lang)}},
+        yaxis2={**AXIS, "title": {"text": t("cases.trend.median", lang)}, "overlaying": "y",
+                "side": "right", "showgrid": False, "rangemode": "tozero", "tickmode": "auto",
+                "nticks": 5, "tickformat": ".0f"})
 
 
 def category_figure(frame: pd.DataFrame, names: dict[str, str], selected: str | None,
@@ -458,16 +478,14 @@ def category_figure(frame: pd.DataFrame, names: dict[str, str], selected: str | 
                rate=fmt_pct(r) + "%")
              for lab, n, r in zip(labels, data["cases"], data["within_sla_rate"], strict=True)]
     colours = [SELECTED if k == selected else ACCENT for k in data["key"]]
-    fig = go.Figure(go.Bar(x=data["cases"].tolist(), y=labels, orientation="h",
-                           customdata=data["key"].tolist(),
-                           marker_color=colours, text=[fmt_int(n, lang) for n in data["cases"]],
-                           textposition="outside", cliponaxis=False, hovertext=hover,
-                           hoverinfo="text"))
-    fig.update_xaxes(title_text=t("cases.cases_axis", lang),
-                     range=[0, float(data["cases"].max()) * 1.15])
-    fig.update_yaxes(showgrid=False)
-    fig = _layout(fig, font_size=font_size)
-    return fig.update_layout(bargap=0.25 if len(data) > 10 else 0.55)
+    bar = {"type": "bar", "x": data["cases"].tolist(), "y": labels, "orientation": "h",
+           "customdata": data["key"].tolist(), "marker": {"color": colours},
+           "text": [fmt_int(n, lang) for n in data["cases"]], "textposition": "outside",
+           "cliponaxis": False, "hovertext": hover, "hoverinfo": "text"}
+    return _figure([bar], font_size=font_size,
+                   xaxis={"title": {"text": t("cases.cases_axis", lang)},
+                          "range": [0, float(data["cases"].max()) * 1.15]},
+                   yaxis={"showgrid": False}, bargap=0.25 if len(data) > 10 else 0.55)
 
 
 def source_figure(frame: pd.DataFrame, lang: str, sources: Sequence[str],
@@ -481,50 +499,50 @@ def source_figure(frame: pd.DataFrame, lang: str, sources: Sequence[str],
     total = counts.sum()
     labels = [t(f"cases.source.{s}", lang) for s in counts.index]
     text = [f"{n / total * 100:.1f}% · {fmt_int(n, lang)}" for n in counts]
-    fig = go.Figure(go.Bar(x=(counts / total * 100).tolist(), y=labels, orientation="h", text=text,
-                           textposition="outside", cliponaxis=False, hoverinfo="text",
-                           hovertext=text, marker_color=[
-                               SELECTED if s == selected else ACCENT if selected is None
-                               else SOFT for s in counts.index]))
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_xaxes(ticksuffix="%", range=[0, float((counts / total * 100).max()) * 1.45])
-    return _layout(fig, font_size=font_size)
+    shares = (counts / total * 100).tolist()
+    bar = {"type": "bar", "x": shares, "y": labels, "orientation": "h", "text": text,
+           "textposition": "outside", "cliponaxis": False, "hoverinfo": "text",
+           "hovertext": text, "marker": {"color": [
+               SELECTED if s == selected else ACCENT if selected is None else SOFT
+               for s in counts.index]}}
+    return _figure([bar], font_size=font_size,
+                   xaxis={"ticksuffix": "%", "range": [0, float(max(shares)) * 1.45]},
+                   yaxis={"autorange": "reversed", "showgrid": False})
 
 
 def heatmap_figure(grid: pd.DataFrame, lang: str, font_size: int = 14) -> go.Figure:
     """Reports per weekday (rows, Monday on top) and hour of day (columns)."""
     days = [t(f"cases.weekday.{d}", lang) for d in range(7)]
-    hover = [[t("cases.heatmap.hover", lang, day=days[d], hour=h, n=int(grid.iloc[d, h]))
+    z = grid.to_numpy().tolist()
+    hover = [[t("cases.heatmap.hover", lang, day=days[d], hour=h, n=int(z[d][h]))
               for h in range(24)] for d in range(7)]
-    fig = go.Figure(go.Heatmap(z=grid.to_numpy().tolist(), x=list(range(24)), y=days,
-                               colorscale=HEAT, hoverinfo="text", text=hover, xgap=1, ygap=1,
-                               colorbar={"thickness": 10, "outlinewidth": 0,
-                                         "tickfont": {"size": font_size - 2}}))
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_xaxes(dtick=3, showgrid=False)
-    return _layout(fig, font_size=font_size)
+    heat = {"type": "heatmap", "z": z, "x": list(range(24)), "y": days, "colorscale": HEAT,
+            "hoverinfo": "text", "text": hover, "xgap": 1, "ygap": 1,
+            "colorbar": {"thickness": 10, "outlinewidth": 0,
+                         "tickfont": {"size": font_size - 2}}}
+    return _figure([heat], font_size=font_size, xaxis={"dtick": 3, "showgrid": False},
+                   yaxis={"autorange": "reversed", "showgrid": False})
 
 
 def backlog_figure(backlog: pd.DataFrame, lang: str, font_size: int = 14) -> go.Figure:
     """Open cases by age bucket, stacked not-yet-due and overdue, total on top."""
     labels = [t(f"cases.age.{a}", lang) for a in backlog["age"]]
     totals = backlog["on_time"] + backlog["overdue"]
-    fig = go.Figure([
-        go.Bar(x=labels, y=backlog["on_time"].tolist(), name=t("cases.backlog.on_time", lang),
-               marker_color=SOFT, hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>"),
-        go.Bar(x=labels, y=backlog["overdue"].tolist(), name=t("cases.backlog.overdue", lang),
-               marker_color=LATE, hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>"),
-    ])
-    fig.add_trace(go.Scatter(x=labels, y=totals.tolist(), mode="text", text=[fmt_int(v, lang)
-                                                                     for v in totals],
-                             textposition="top center", showlegend=False, hoverinfo="skip",
-                             textfont={"size": font_size}))
-    fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig.update_yaxes(title_text=t("cases.cases_axis", lang),
-                     range=[0, float(totals.max() or 1) * 1.18])
-    fig.update_xaxes(showgrid=False)
-    return _layout(fig, font_size=font_size, legend=True,
-                   margin={"l": 10, "r": 10, "t": 36, "b": 10})
+    data = [
+        _bar(labels, backlog["on_time"].tolist(), t("cases.backlog.on_time", lang), SOFT,
+             BAR_HOVER),
+        _bar(labels, backlog["overdue"].tolist(), t("cases.backlog.overdue", lang), LATE,
+             BAR_HOVER),
+        {"type": "scatter", "x": labels, "y": totals.tolist(), "mode": "text",
+         "text": [fmt_int(v, lang) for v in totals], "textposition": "top center",
+         "showlegend": False, "hoverinfo": "skip", "textfont": {"size": font_size}},
+    ]
+    return _figure(data, font_size=font_size, legend=True,
+                   margin={"l": 10, "r": 10, "t": 36, "b": 10},
+                   legend_extra={"traceorder": "normal"}, barmode="stack",
+                   xaxis={"showgrid": False},
+                   yaxis={"title": {"text": t("cases.cases_axis", lang)},
+                          "range": [0, float(totals.max() or 1) * 1.18]})
 
 
 # --- tables -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
@@ -58,7 +59,7 @@ from queries.cases import (
     quantile_columns,
 )
 from queries.context import QueryContext, Scope
-from queries.scope import within
+from queries.scope import case_area_key, within
 from queries.sqlfuncs import hours, quantile_cont
 
 c = cases.c
@@ -310,10 +311,12 @@ def fetch_kpi_comparison(ctx: QueryContext, area: str, start: date, end: date,
 
 # --- breakdowns by a grouping key -----------------------------------------------------------
 
-def _grouping(by: str, area: str) -> tuple[Any, FromClause, list[ColumnElement[bool]]]:
+def _grouping(ctx: QueryContext, by: str, area: str
+              ) -> tuple[Any, FromClause, list[ColumnElement[bool]]]:
     """Key column, FROM clause and extra conditions of a breakdown ``by``."""
     if by == "child":
-        frm = cases.join(area_paths, area_paths.c.descendant_code == c.area_code).join(
+        on = area_paths.c.descendant_code == case_area_key(ctx, area)
+        frm = cases.join(area_paths, on).join(
             areas, areas.c.code == area_paths.c.ancestor_code)
         return areas.c.code, frm, [areas.c.parent_code == area]
     if by == "unit":
@@ -334,7 +337,7 @@ def build_breakdown(ctx: QueryContext, area: str, start: date, end: date, by: st
     """Per group: the counts of :func:`_period_columns` for the period's cases; with
     ``probs`` the quantiles ``q0``, ... of the resolved cases' hours, and with
     ``stages`` each stage's median hours (columns named after the stages)."""
-    key, frm, extra = _grouping(by, area)
+    key, frm, extra = _grouping(ctx, by, area)
     res_hours = case((is_resolved(ctx.now), hours(c.reported_at, c.resolved_at)), else_=None)
     stage_cols = [stage_hours(name, ctx.now).label(f"h_{name}")
                   for name, _, _ in STAGES] if stages else []
@@ -364,7 +367,7 @@ def build_breakdown(ctx: QueryContext, area: str, start: date, end: date, by: st
 def build_open_by(ctx: QueryContext, area: str, by: str, cat: str | None = None,
                   src: str | None = None) -> Select:
     """Per group: open and overdue cases now (any report date)."""
-    key, frm, extra = _grouping(by, area)
+    key, frm, extra = _grouping(ctx, by, area)
     inner = open_rows(ctx.now, [key.label("key"), c.due_at], frm,
                       case_filter(ctx, area, cat, src), *extra)
     return (select(inner.c.key, func.count().label("open_now"),
@@ -467,7 +470,7 @@ def build_stage_hours(ctx: QueryContext, area: str, start: date, end: date, stag
              _stage_ok(first, second, ctx.now)]
     if by is None:
         return select(value.label("hours")).where(*conds)
-    key, frm, extra = _grouping(by, area)
+    key, frm, extra = _grouping(ctx, by, area)
     return select(key.label("key"), value.label("value")).select_from(frm).where(*conds, *extra)
 
 
@@ -604,10 +607,11 @@ def fetch_heatmap(ctx: QueryContext, area: str, start: date, end: date,
                   cat: str | None = None, src: str | None = None) -> pd.DataFrame:
     """A 7 x 24 frame of reports: rows weekday 0 Monday .. 6 Sunday, columns hour 0-23."""
     raw = db.read_frame(ctx.engine, build_heatmap(ctx, area, start, end, cat, src))
-    grid = pd.DataFrame(0, index=range(7), columns=range(24), dtype=int)
-    for dow, hour, n in raw.itertuples(index=False):
-        grid.loc[(int(dow) + 6) % 7, int(hour)] = int(n)
-    return grid
+    values = np.zeros((7, 24), dtype=int)
+    # one assignment, not a .loc per cell (168 of them took 25 ms)
+    values[(raw["dow"].to_numpy(dtype=int) + 6) % 7, raw["hour"].to_numpy(dtype=int)] = (
+        raw["cases"].to_numpy(dtype=int))
+    return pd.DataFrame(values, index=range(7), columns=range(24))
 
 
 # --- backlog and lists ----------------------------------------------------------------------

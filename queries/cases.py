@@ -35,7 +35,7 @@ from dashboard.cache import data_cached
 from dashboard.schema import area_paths, areas, cases
 from queries.areas import build_children
 from queries.context import QueryContext
-from queries.scope import within
+from queries.scope import case_area_key, within
 from queries.sqlfuncs import hours, quantile_cont, unindexed
 
 c = cases.c
@@ -213,7 +213,7 @@ def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
             *quantile_columns(res_hours, probs, "q"),
         )
         .select_from(cases)
-        .join(area_paths, area_paths.c.descendant_code == c.area_code)
+        .join(area_paths, area_paths.c.descendant_code == case_area_key(ctx, area))
         .join(areas, areas.c.code == area_paths.c.ancestor_code)
         .where(areas.c.parent_code == area, in_period(start, end),
                within(c.area_code, area, ctx))
@@ -234,7 +234,7 @@ def build_children_open(ctx: QueryContext, area: str) -> Select:
                     "overdue_now"),
             )
             .select_from(cases)
-            .join(area_paths, area_paths.c.descendant_code == c.area_code)
+            .join(area_paths, area_paths.c.descendant_code == case_area_key(ctx, area))
             .join(areas, areas.c.code == area_paths.c.ancestor_code)
             .where(areas.c.parent_code == area, cond, within(c.area_code, area, ctx))
             .group_by(areas.c.code)

@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, select, true
 
-from dashboard.schema import area_paths
+from dashboard.schema import area_paths, cases
 from queries.context import QueryContext, Scope
+from queries.sqlfuncs import hash_key
 
 
 def descendants_of(code: str) -> Any:
@@ -32,6 +33,12 @@ def in_scope(column: ColumnElement[Any], scope: Scope) -> ColumnElement[bool]:
     )
 
 
+def whole_tree(ctx: QueryContext, area_code: str) -> bool:
+    """``area_code`` is the sole root of the tree and the caller may see all of it: a query
+    below it needs no area condition, nor a join that only serves one."""
+    return ctx.scope.roots is None and area_code == ctx.sole_root
+
+
 def within(column: ColumnElement[Any], area_code: str, ctx: QueryContext
            ) -> ColumnElement[bool]:
     """``column`` lies in the subtree of ``area_code`` and inside the caller's scope.
@@ -41,6 +48,18 @@ def within(column: ColumnElement[Any], area_code: str, ctx: QueryContext
     per row was 130 ms of the 160 ms "open a year ago" count; both databases plan the county's
     scans straight off their time indexes.
     """
-    if ctx.scope.roots is None and area_code == ctx.sole_root:
+    if whole_tree(ctx, area_code):
         return true()
     return and_(column.in_(descendants_of(area_code)), in_scope(column, ctx.scope))
+
+
+def case_area_key(ctx: QueryContext, area_code: str) -> ColumnElement[Any]:
+    """The cases' area column to join the closure table on, for a query below ``area_code``.
+
+    Below the whole tree's root every grid takes part: the join is hashed
+    (:class:`queries.sqlfuncs.hash_key`) and the cases are read off their time index once.
+    Below a town or a village an index probe per grid of the subtree is cheaper.
+    """
+    if area_code == ctx.sole_root:
+        return hash_key(cases.c.area_code)
+    return cases.c.area_code

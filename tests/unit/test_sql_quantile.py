@@ -50,3 +50,18 @@ def test_out_of_range_quantile_is_refused() -> None:
     with pytest.raises(ValueError, match="outside 0..1"):
         quantile_cont(values.c.x, 1.5)
     assert not math.isnan(quantile_cont(values.c.x, 0.25).p)
+
+
+def test_statements_that_differ_only_in_p_do_not_share_compiled_sql(engine) -> None:  # type: ignore[no-untyped-def]
+    # SQLAlchemy caches compiled SQL by the statement's cache key: p must be part of it, or
+    # the second statement runs the first one's SQL (the 0.9 quantile came back as the median)
+    def one(p: float) -> float:
+        stmt = select(quantile_cont(values.c.x, p)).where(values.c.g == 3)
+        with engine.connect() as conn:
+            return float(conn.execute(stmt).scalar_one())
+
+    xs = pd.read_sql(select(values.c.x).where(values.c.g == 3), engine)["x"].dropna()
+    assert select(quantile_cont(values.c.x, 0.5))._generate_cache_key() != select(
+        quantile_cont(values.c.x, 0.9))._generate_cache_key()
+    for p in (0.5, 0.9, 0.1, 0.5):
+        assert math.isclose(one(p), xs.quantile(p), rel_tol=1e-12)
