@@ -55,3 +55,61 @@ def test_the_sole_root_needs_no_area_filter_and_a_second_root_turns_it_off(
     assert "area_paths" in sql_of(two, county)
     assert fetch_kpis(two, county, start, end)["cases"] == before  # not the neighbour's
     assert fetch_kpis(two, "999999", start, end)["cases"] == 1
+
+
+def test_the_coverage_trend_of_the_whole_tree_skips_the_branch_join_until_a_second_root(
+        writable_sqlite: str) -> None:
+    from dashboard.indicators import as_key
+    from dashboard.schema import coverage_monthly, party_branches
+    from queries.coverage import build_trend, fetch_coverage_month, fetch_coverage_trend
+
+    engine = db.get_engine(writable_sqlite)
+    frame = reference.raw(engine, "areas")
+    county = str(frame.query("level == 'county'")["code"].iloc[0])
+    ctx = QueryContext(engine=engine)
+    month = fetch_coverage_month(ctx, county, AS_OF)
+    assert month is not None
+    assert "party_branches" not in str(build_trend(ctx, county, month, as_key()).compile(engine))
+    before = fetch_coverage_trend(ctx, county, month).set_index("month")
+
+    # a neighbouring county with one branch and a full row for the shown month
+    with engine.begin() as conn:
+        conn.execute(insert(areas), [
+            {"code": "999999", "name": "邻县", "level": "county", "parent_code": None},
+            {"code": "999999001", "name": "邻村", "level": "village", "parent_code": "999999"}])
+        conn.execute(insert(area_paths), [
+            {"ancestor_code": "999999", "descendant_code": "999999", "depth": 0},
+            {"ancestor_code": "999999001", "descendant_code": "999999001", "depth": 0},
+            {"ancestor_code": "999999", "descendant_code": "999999001", "depth": 1}])
+        conn.execute(insert(party_branches).values(
+            id="neighbour-b", name="邻村支部", kind="branch", area_code="999999001"))
+        conn.execute(insert(coverage_monthly).values(
+            branch_id="neighbour-b", month=month, members=10, registered=10, active_30d=10,
+            study_completion=1.0, meetings_required=4, meetings_recorded=4, households=50,
+            broadband_households=50, has_5g=True, app_users=40, mobile_members=10,
+            mobile_active=10, updated_at=datetime.combine(AS_OF, datetime.min.time())))
+    two = QueryContext(engine=engine)
+    assert "party_branches" in str(build_trend(two, county, month, as_key()).compile(engine))
+    after = fetch_coverage_trend(two, county, month).set_index("month")
+    assert after.loc[month, "rows"] == before.loc[month, "rows"]  # not the neighbour's
+    assert after.loc[month, "index_mean"] == before.loc[month, "index_mean"]
+    theirs = fetch_coverage_trend(two, "999999", month)
+    assert theirs["rows"].tolist() == [1] and theirs["index_mean"].iloc[0] == 100.0
+
+
+def test_postgresql_hashes_the_county_child_join_and_probes_below_it(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    # the planner takes a town for four grids (the closure table's average) and would probe
+    # the cases index once per grid of the county; the county's join key is kept off it
+    from queries.case_analytics import build_breakdown
+    from queries.cases import build_children_figures
+
+    ctx = QueryContext(engine=pg_engine)
+    county = ctx.sole_root
+    assert county is not None
+    town = str(reference.raw(pg_engine, "areas").query(
+        "level == 'town'")["code"].iloc[0])
+    start, end = AS_OF - timedelta(days=30), AS_OF - timedelta(days=1)
+    for build in (lambda a: build_children_figures(ctx, a, start, end, (0.5,)),
+                  lambda a: build_breakdown(ctx, a, start, end, "child")):
+        assert "(cases.area_code || '')" in str(build(county).compile(pg_engine))
+        assert "|| ''" not in str(build(town).compile(pg_engine))
