@@ -130,10 +130,10 @@ def update_overview_panel(data: dict[str, Any]) -> list[object]:
     view = checked_view(data, qctx)
     month = month_of(qctx, view)
     if month is None:
-        return layout.overview_summary(pd.DataFrame(), pd.DataFrame(), "",
-                                       view.lang)
-    frame, trend = branches_and_trend(qctx, view.area, month)
-    return layout.overview_summary(trend, frame, "/coverage" + to_query(view), view.lang)
+        return layout.overview_summary(pd.DataFrame(), "", view.lang)
+    # the trend alone: the panel's figures are the spread's, not the month's branch rows
+    trend = fetch_coverage_trend(qctx, view.area, month, as_key())
+    return layout.overview_summary(trend, "/coverage" + to_query(view), view.lang)
 
 
 def register(app: Dash) -> None:

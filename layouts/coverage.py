@@ -199,11 +199,13 @@ def _ratio(frame: pd.DataFrame, num: str, den: str) -> float:
 def kpi_row(frame: pd.DataFrame, trend: pd.DataFrame, lang: str) -> list[object]:
     """Mean index, Gini and gap (with their change since the first month), branches rated,
     registration and activity (member-weighted), mobile members active."""
+    return spread_cards(trend, lang) + branch_cards(frame, lang)
+
+
+def spread_cards(trend: pd.DataFrame, lang: str) -> list[object]:
+    """Mean index, Gini and gap of the last month, with their change since the first: the
+    trend alone (the overview shows these three, without the month's branch rows)."""
     last = trend.iloc[-1] if not trend.empty else pd.Series(dtype=object)
-    judged = int((frame["flag"] == "").sum())
-    flagged = len(frame) - judged
-    mob_a = int(pd.to_numeric(frame["mobile_active"]).fillna(0).sum())
-    mob_t = int(pd.to_numeric(frame["mobile_members"]).fillna(0).sum())
     way = direction(trend) if not trend.empty else "one_month"
     return [
         _card("index_mean", t("coverage.kpi.index", lang), fmt_index(last.get("index_mean")),
@@ -219,6 +221,17 @@ def kpi_row(frame: pd.DataFrame, trend: pd.DataFrame, lang: str) -> list[object]
               note=_delta(trend, "quintile_gap", fmt_index, lang),
               tone="tone-alert" if way == "widening" else "",
               help_text=t("coverage.kpi.help.gap", lang)),
+    ]
+
+
+def branch_cards(frame: pd.DataFrame, lang: str) -> list[object]:
+    """Branches rated (and flagged), registration and activity (member-weighted), mobile
+    members active, from the month's branch rows."""
+    judged = int((frame["flag"] == "").sum())
+    flagged = len(frame) - judged
+    mob_a = int(pd.to_numeric(frame["mobile_active"]).fillna(0).sum())
+    mob_t = int(pd.to_numeric(frame["mobile_members"]).fillna(0).sum())
+    return [
         _card("branches", t("coverage.kpi.branches", lang), fmt_int(judged, lang),
               t("coverage.unit.branches", lang), judged,
               note=t("coverage.flagged_note", lang, n=flagged) if flagged else None),
@@ -614,12 +627,11 @@ def formula(weights: Mapping[str, float], lang: str) -> list[object]:
     ]
 
 
-def overview_summary(trend: pd.DataFrame, frame: pd.DataFrame, href: str, lang: str
-                     ) -> list[object]:
+def overview_summary(trend: pd.DataFrame, href: str, lang: str) -> list[object]:
     """The overview's coverage panel: three figures, the sentence, the band, a link."""
     if trend.empty:
         return [html.P(t("coverage.no_data", lang), className="muted-note")]
-    cards = kpi_row(frame, trend, lang)[:3]
+    cards = spread_cards(trend, lang)
     return [
         html.Div(cards, className="kpi-row coverage-kpis compact"),
         spread_note(trend, lang),

@@ -188,11 +188,8 @@ def fetch_branch_coverage(ctx: QueryContext, area: str, month: date,
     """
     w = weights or as_key()
     frame = db.read_frame(ctx.engine, build_branch_month(ctx, area, month, w))
-    frame["has_row"] = frame["has_row"].astype(bool)
-    for col in BRANCH_INTS:
-        frame[col] = pd.to_numeric(frame[col]).astype("Int64")
-    for col in BRANCH_FLOATS:
-        frame[col] = pd.to_numeric(frame[col]).astype(float)
+    frame = frame.astype({"has_row": bool, **{col: "Int64" for col in BRANCH_INTS},
+                          **{col: float for col in BRANCH_FLOATS}})
     frame["has_5g"] = frame["has_5g"].map(lambda v: pd.NA if v is None or pd.isna(v)
                                           else bool(v)).astype("boolean")
     frame["flag"] = flags_of(frame)
