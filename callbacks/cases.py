@@ -19,6 +19,7 @@ from flask import current_app
 from callbacks.context import (
     audit_pii_view,
     cached_output,
+    changed,
     checked_view,
     query_context,
     settings,
@@ -83,8 +84,10 @@ def _inputs(data: dict[str, Any], search: str | None) -> tuple[QueryContext, Vie
 # --- filters <-> URL ------------------------------------------------------------------------
 
 @cached_output
-def update_controls(data: dict[str, Any], search: str | None) -> tuple[Any, ...]:
-    """View or URL -> category and source pickers (options in the view's language, values)."""
+def update_controls(data: dict[str, Any], search: str | None, shown_major: str | None,
+                    shown_minor: str | None, shown_src: str | None) -> tuple[Any, ...]:
+    """View or URL -> category and source pickers (options in the view's language, values);
+    a value a picker already shows is left alone (:func:`callbacks.context.changed`)."""
     qctx, view, f = _inputs(data, search)
     cats = categories(qctx)
     names = category_names(cats, view.lang)
@@ -93,9 +96,10 @@ def update_controls(data: dict[str, Any], search: str | None) -> tuple[Any, ...]
     majors = cats[cats["parent_code"].isna()]["code"]
     minors = cats[cats["parent_code"] == major]["code"] if major else []
     return (
-        [{"label": names[c], "value": c} for c in majors], major,
-        [{"label": names[c], "value": c} for c in minors], minor,
-        [{"label": t(f"cases.source.{s}", view.lang), "value": s} for s in SOURCES], f.src,
+        [{"label": names[c], "value": c} for c in majors], changed(major, shown_major),
+        [{"label": names[c], "value": c} for c in minors], changed(minor, shown_minor),
+        [{"label": t(f"cases.source.{s}", view.lang), "value": s} for s in SOURCES],
+        changed(f.src, shown_src),
     )
 
 
@@ -295,7 +299,8 @@ def register(app: Dash) -> None:
         Output(ids.Cases.MAJOR, "options"), Output(ids.Cases.MAJOR, "value"),
         Output(ids.Cases.MINOR, "options"), Output(ids.Cases.MINOR, "value"),
         Output(ids.Cases.SOURCE, "options"), Output(ids.Cases.SOURCE, "value"),
-        view, search,
+        view, search, State(ids.Cases.MAJOR, "value"), State(ids.Cases.MINOR, "value"),
+        State(ids.Cases.SOURCE, "value"),
     )(update_controls)
     app.callback(
         Output(ids.Shell.URL, "search", allow_duplicate=True),

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 import plotly.graph_objects as go
+from dash import no_update
 from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 from flask import current_app, g, has_request_context
@@ -122,3 +123,11 @@ def audit_pii_view(qctx: QueryContext, what: str, code: str) -> None:
     user = current_user()
     write_audit(qctx.engine, "pii_view", user.username if user else None, request.remote_addr,
                 {"what": what, "area": code})
+
+
+def changed(new: Any, current: Any) -> Any:
+    """``new``, or ``no_update`` when the component already shows it. A property set to the
+    value it has still fires every callback that listens to it: one more round of requests
+    after each drill-down (the URL writers of the period and metric pickers and the case
+    filters, which then find nothing to write)."""
+    return no_update if new == current else new

@@ -8,7 +8,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, no_update
 from flask import current_app
 
-from callbacks.context import audit_pii_view, cached_output, checked_view, query_context
+from callbacks.context import audit_pii_view, cached_output, changed, checked_view, query_context
 from dashboard import ids
 from dashboard.charts import map_frame
 from dashboard.i18n import t
@@ -89,9 +89,9 @@ def frame_is_bottom(qctx: Any, codes: tuple[str, ...]) -> bool:
     return bool(codes) and fetch_children(qctx, codes[0]).empty
 
 
-def update_metric_picker(data: dict[str, Any]) -> str:
-    """View -> the metric dropdown (fresh URLs, back and forward)."""
-    return map_metric(View.from_store(data).metric).name
+def update_metric_picker(data: dict[str, Any], current: str | None) -> Any:
+    """View -> the metric dropdown (fresh URLs, back and forward), unless it shows it."""
+    return changed(map_metric(View.from_store(data).metric).name, current)
 
 
 def on_metric_change(metric: str | None, search: str | None, data: dict[str, Any]) -> Any:
@@ -123,8 +123,8 @@ def register(app: Dash) -> None:
         Output(ids.Map.HINT, "children"), Output(ids.Map.CARD, "children"),
         Input(ids.Shell.VIEW, "data"), State(ids.Map.KEY, "data"),
     )(update_map)
-    app.callback(Output(ids.Map.METRIC, "value"), Input(ids.Shell.VIEW, "data"))(
-        update_metric_picker)
+    app.callback(Output(ids.Map.METRIC, "value"), Input(ids.Shell.VIEW, "data"),
+                 State(ids.Map.METRIC, "value"))(update_metric_picker)
     app.callback(
         Output(ids.Shell.URL, "search", allow_duplicate=True),
         Input(ids.Map.METRIC, "value"), State(ids.Shell.URL, "search"),

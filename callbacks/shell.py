@@ -9,7 +9,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.context import cached_output, checked_view, last_full_day, query_context
+from callbacks.context import cached_output, changed, checked_view, last_full_day, query_context
 from dashboard import db, ids
 from dashboard.auth import current_user
 from dashboard.i18n import t
@@ -109,13 +109,15 @@ def page_outputs(path: str, lang: str, kiosk: bool) -> tuple[Any, dict[str, str]
     return shell.not_found(lang, path), new_key, chrome
 
 
-def update_picker(data: dict[str, Any]) -> tuple[str | None, str | None]:
-    """View -> the period picker's dates (back/forward and fresh URLs included)."""
+def update_picker(data: dict[str, Any], start: str | None, end: str | None
+                  ) -> tuple[Any, Any]:
+    """View -> the period picker's dates (back/forward and fresh URLs included); dates the
+    picker already shows are left alone (:func:`callbacks.context.changed`)."""
     view = View.from_store(data)
     if not (view.start and view.end):
         raise PreventUpdate
-    return (view.start.isoformat() if view.start else None,
-            view.end.isoformat() if view.end else None)
+    return (changed(view.start.isoformat(), str(start or "")[:10] or None),
+            changed(view.end.isoformat(), str(end or "")[:10] or None))
 
 
 def preset_range(name: str, last_day: date) -> tuple[date, date]:
@@ -169,7 +171,8 @@ def register(app: Dash) -> None:
     )(update_page)
     app.callback(
         Output(ids.Shell.PERIOD, "start_date"), Output(ids.Shell.PERIOD, "end_date"),
-        Input(ids.Shell.VIEW, "data"),
+        Input(ids.Shell.VIEW, "data"), State(ids.Shell.PERIOD, "start_date"),
+        State(ids.Shell.PERIOD, "end_date"),
     )(update_picker)
     app.callback(
         Output(ids.Shell.URL, "search"),

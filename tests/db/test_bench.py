@@ -67,3 +67,28 @@ def test_browser_drill_down_follows_the_click(sqlite_path: Path) -> None:
 def test_http_refuses_non_loopback_targets() -> None:
     with pytest.raises(ValueError, match="non-loopback"):
         bench.Http("http://example.org:8050")
+
+
+def test_interactions_send_no_request_that_changes_nothing(sqlite_path: Path) -> None:
+    """A picker set to the value it shows would fire its URL writer for nothing (HTTP 204):
+    one more round after every drill-down. Each standard interaction settles in three
+    rounds (URL -> view -> panels) without such a request."""
+    url = f"sqlite:///{sqlite_path}"
+    areas = bench.pick_areas(url)
+    with bench.running_server(url, workers=1) as (server, _cache):
+        browser = bench.new_browser(server.base)
+        plan = bench.interactions(areas, bench.AS_OF, browser)
+        assert {name for name, _, _ in plan} == INTERACTIONS
+        initial = browser.snapshot()
+        for name, setup, action in plan:
+            browser.restore(initial)
+            for step in setup:
+                step(browser)
+            trace = action(browser)
+            assert not trace.errors, name
+            idle = [r.key for r in trace.requests if r.status == 204]
+            if name == "open_overview":  # the metric picker is inserted empty and filled
+                assert len(idle) <= 1, idle
+                continue
+            assert idle == [], (name, idle)
+            assert len({r.round for r in trace.requests}) == 3, name
