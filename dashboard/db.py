@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import math
 import sqlite3
 import time
 from collections.abc import Callable
@@ -56,12 +57,39 @@ def json_quantile(values: str | None, p: float) -> float | None:
     return float(found[lo] + (found[hi] - found[lo]) * (pos - lo))
 
 
+def json_spread(values: str | None) -> str | None:
+    """SQLite function ``cd_spread(json_group_array(value))``: the spread of the group's
+    non-NULL values as a JSON object: ``n``, ``total``, the Gini numerator
+    ``gini_num = sum((2 i - n - 1) x_i)`` over the values sorted ascending (i from 1), and
+    the means of the bottom and top fifths (``max(1, n // 5)`` values each); ``total`` and
+    the rest are null without values, as PostgreSQL's window query gives them.
+
+    The coverage trend's one pass on SQLite (:func:`queries.coverage.build_trend`): its
+    window functions sorted 43,740 branch-months for 230 ms; grouped by month, SQLite
+    gathers each month's values in C and they are sorted here, once per month.
+    """
+    if values is None:
+        return None
+    x = sorted(v for v in json.loads(values) if v is not None)
+    n = len(x)
+    if n == 0:
+        return json.dumps({"n": 0, "total": None, "gini_num": None, "bottom_mean": None,
+                           "top_mean": None})
+    k = max(1, n // 5)
+    return json.dumps({
+        "n": n, "total": math.fsum(x),
+        "gini_num": math.fsum((2 * i - n - 1) * v for i, v in enumerate(x, start=1)),
+        "bottom_mean": math.fsum(x[:k]) / k, "top_mean": math.fsum(x[-k:]) / k})
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_functions(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-    """``cd_quantile`` on every SQLite connection of any engine (the app's, a migration's,
-    a test's own), so a query of ``queries/`` never meets a connection without it."""
+    """``cd_quantile`` and ``cd_spread`` on every SQLite connection of any engine (the
+    app's, a migration's, a test's own), so a query of ``queries/`` never meets a
+    connection without them."""
     if isinstance(dbapi_conn, sqlite3.Connection):
         dbapi_conn.create_function("cd_quantile", 2, json_quantile, deterministic=True)
+        dbapi_conn.create_function("cd_spread", 1, json_spread, deterministic=True)
 
 
 @lru_cache(maxsize=8)

@@ -19,6 +19,7 @@ Branches hang on villages (``party_branches.area_code``); every statement is nar
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, timedelta
 from typing import Any
@@ -209,6 +210,10 @@ def _branch_index(ctx: QueryContext, area: str, upto: date, weights: Weights) ->
     return stmt.subquery()
 
 
+#: The spread figures of :func:`build_trend` besides the counts and the mean.
+SPREAD_COLUMNS = ["n", "total", "gini_num", "bottom_mean", "top_mean"]
+
+
 def build_trend(ctx: QueryContext, area: str, upto: date, weights: Weights) -> Select:
     """Per month, in one pass over the branch rows (the index expression computed once):
     rows (branches with figures), judged (with an index), the mean index, and over the
@@ -217,6 +222,15 @@ def build_trend(ctx: QueryContext, area: str, upto: date, weights: Weights) -> S
     branches each)."""
     base = _branch_index(ctx, area, upto, weights)
     b = base.c
+    if ctx.engine.dialect.name == "sqlite":
+        # grouped by month, the spread figures from one call per month (cd_spread,
+        # dashboard.db.json_spread) as a JSON object that fetch_coverage_trend unpacks:
+        # SQLite's window functions sorted every branch-month (230 ms at 43,740)
+        # SQLite flattens the subquery and would compute the index expression once per
+        # aggregate that names it: judged and the mean come from the same object
+        return (select(b.month, func.count().label("rows"),
+                       func.cd_spread(func.json_group_array(b.v)).label("spread"))
+                .group_by(b.month).order_by(b.month))
     # flagged rows (v NULL) rank after every judged one on both databases, so judged ranks
     # run 1..n with n = count(v)
     # one window for the rank and the count (the whole partition as its frame): the
@@ -266,6 +280,11 @@ def fetch_coverage_trend(ctx: QueryContext, area: str, upto: date,
                "top_mean", "quintile_gap"]
     if out.empty:
         return pd.DataFrame(columns=columns)
+    if "spread" in out:  # SQLite: the spread figures as one JSON object per month
+        spread = pd.DataFrame([json.loads(v) for v in out.pop("spread")], index=out.index)
+        out = out.join(spread.reindex(columns=SPREAD_COLUMNS).astype(float))
+        out["judged"] = out["n"]
+        out["index_mean"] = out["total"] / out["n"].where(out["n"] > 0)
     out["month"] = [pd.Timestamp(m).date() for m in out["month"]]
     out["rows"] = out["rows"].astype(int)
     out["judged"] = out["judged"].astype(int)

@@ -65,3 +65,27 @@ def test_statements_that_differ_only_in_p_do_not_share_compiled_sql(engine) -> N
         quantile_cont(values.c.x, 0.9))._generate_cache_key()
     for p in (0.5, 0.9, 0.1, 0.5):
         assert math.isclose(one(p), xs.quantile(p), rel_tol=1e-12)
+
+
+def test_spread_of_a_group_matches_numpy_and_says_nothing_without_values() -> None:
+    import json
+
+    import numpy as np
+
+    from dashboard.db import json_spread
+
+    rng = random.Random(5)
+    xs = [rng.uniform(0, 100) for _ in range(37)]
+    got = json.loads(json_spread(json.dumps([*xs, None])) or "")
+    x = np.sort(np.array(xs))
+    n, k = len(x), max(1, len(x) // 5)
+    assert got["n"] == n and math.isclose(got["total"], x.sum(), rel_tol=1e-12)
+    assert math.isclose(got["gini_num"], float(((2 * np.arange(1, n + 1) - n - 1) * x).sum()),
+                        rel_tol=1e-9)
+    assert math.isclose(got["bottom_mean"], x[:k].mean()) and math.isclose(
+        got["top_mean"], x[-k:].mean())
+    one = json.loads(json_spread("[4.5]") or "")
+    assert one == {"n": 1, "total": 4.5, "gini_num": 0.0, "bottom_mean": 4.5, "top_mean": 4.5}
+    none = json.loads(json_spread("[null, null]") or "")
+    assert none["n"] == 0 and none["total"] is None and none["gini_num"] is None
+    assert json_spread(None) is None
