@@ -224,12 +224,12 @@ def build_trend(ctx: QueryContext, area: str, upto: date, weights: Weights) -> S
     b = base.c
     if ctx.engine.dialect.name == "sqlite":
         # grouped by month, the spread figures from one call per month (cd_spread,
-        # dashboard.db.json_spread) as a JSON object that fetch_coverage_trend unpacks:
+        # dashboard.db.text_spread) as a JSON object that fetch_coverage_trend unpacks:
         # SQLite's window functions sorted every branch-month (230 ms at 43,740)
         # SQLite flattens the subquery and would compute the index expression once per
         # aggregate that names it: judged and the mean come from the same object
         return (select(b.month, func.count().label("rows"),
-                       func.cd_spread(func.json_group_array(b.v)).label("spread"))
+                       func.cd_spread(func.group_concat(b.v)).label("spread"))
                 .group_by(b.month).order_by(b.month))
     # flagged rows (v NULL) rank after every judged one on both databases, so judged ranks
     # run 1..n with n = count(v)

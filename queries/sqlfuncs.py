@@ -71,9 +71,9 @@ class quantile_cont(FunctionElement[float]):  # noqa: N801 - reads like a SQL fu
     """The linear-interpolated quantile ``p`` of ``value`` over the group, NULLs left out
     (pandas' default, PostgreSQL's ``percentile_cont``); NULL for an empty group.
 
-    PostgreSQL has the ordered-set aggregate. SQLite has none: ``json_group_array`` gathers
-    the group's values and ``cd_quantile`` (:func:`dashboard.db.json_quantile`, on every
-    SQLite connection) sorts them once. Either way quantiles ride along in the counting
+    PostgreSQL has the ordered-set aggregate. SQLite has none: ``group_concat`` gathers the
+    group's values and ``cd_quantile`` (:func:`dashboard.db.text_quantile`, on every SQLite
+    connection) sorts them once. Either way quantiles ride along in the counting
     scan.
     """
 
@@ -92,7 +92,7 @@ class quantile_cont(FunctionElement[float]):  # noqa: N801 - reads like a SQL fu
 @compiles(quantile_cont, "sqlite")
 def _quantile_sqlite(element: quantile_cont, compiler: Any, **kw: Any) -> str:
     value, p = (compiler.process(e, **kw) for e in element.clauses)
-    return f"cd_quantile(json_group_array({value}), {p})"
+    return f"cd_quantile(group_concat({value}), {p})"
 
 
 @compiles(quantile_cont)
