@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 
 from dashboard import db
 from dashboard.schema import area_paths, areas, cases
@@ -18,6 +18,17 @@ from tests.conftest import AS_OF
 def sql_of(ctx: QueryContext, area: str) -> str:
     start, end = AS_OF - timedelta(days=30), AS_OF - timedelta(days=1)
     return str(build_period_counts(ctx, area, start, end).compile(ctx.engine))
+
+
+def add_neighbour(conn: Connection, child_level: str) -> None:
+    """A second root: county 999999 with one child 999999001 of ``child_level``."""
+    conn.execute(insert(areas), [
+        {"code": "999999", "name": "邻县", "level": "county", "parent_code": None},
+        {"code": "999999001", "name": "邻区", "level": child_level, "parent_code": "999999"}])
+    conn.execute(insert(area_paths), [
+        {"ancestor_code": "999999", "descendant_code": "999999", "depth": 0},
+        {"ancestor_code": "999999001", "descendant_code": "999999001", "depth": 0},
+        {"ancestor_code": "999999", "descendant_code": "999999001", "depth": 1}])
 
 
 def test_the_sole_root_needs_no_area_filter_and_a_second_root_turns_it_off(
@@ -38,13 +49,7 @@ def test_the_sole_root_needs_no_area_filter_and_a_second_root_turns_it_off(
     # a neighbouring county in the same database, with one case in the period
     reported = datetime.combine(end, datetime.min.time()) + timedelta(hours=9)
     with engine.begin() as conn:
-        conn.execute(insert(areas), [
-            {"code": "999999", "name": "邻县", "level": "county", "parent_code": None},
-            {"code": "999999001", "name": "邻镇", "level": "town", "parent_code": "999999"}])
-        conn.execute(insert(area_paths), [
-            {"ancestor_code": "999999", "descendant_code": "999999", "depth": 0},
-            {"ancestor_code": "999999001", "descendant_code": "999999001", "depth": 0},
-            {"ancestor_code": "999999", "descendant_code": "999999001", "depth": 1}])
+        add_neighbour(conn, "town")
         conn.execute(insert(cases).values(
             id="neighbour-1", source="app", category_code=str(
                 reference.raw(engine, "case_categories")["code"].iloc[-1]),
@@ -74,13 +79,7 @@ def test_the_coverage_trend_of_the_whole_tree_skips_the_branch_join_until_a_seco
 
     # a neighbouring county with one branch and a full row for the shown month
     with engine.begin() as conn:
-        conn.execute(insert(areas), [
-            {"code": "999999", "name": "邻县", "level": "county", "parent_code": None},
-            {"code": "999999001", "name": "邻村", "level": "village", "parent_code": "999999"}])
-        conn.execute(insert(area_paths), [
-            {"ancestor_code": "999999", "descendant_code": "999999", "depth": 0},
-            {"ancestor_code": "999999001", "descendant_code": "999999001", "depth": 0},
-            {"ancestor_code": "999999", "descendant_code": "999999001", "depth": 1}])
+        add_neighbour(conn, "village")
         conn.execute(insert(party_branches).values(
             id="neighbour-b", name="邻村支部", kind="branch", area_code="999999001"))
         conn.execute(insert(coverage_monthly).values(
