@@ -562,7 +562,10 @@ TABLE_STYLE = {
 def _num(column: str, name: str, digits: int = 1, pct: bool = False) -> dict[str, object]:
     fmt = Format(precision=digits, scheme=Scheme.percentage if pct else Scheme.fixed,
                  nully="—")
-    return {"id": column, "name": name, "type": "numeric", "format": fmt}
+    # as the plain dict DataTable takes: one Format object left in a response sends Dash's
+    # encoder through plotly's element-by-element cleaning instead of orjson alone (8 ms for
+    # the overdue list's 200 rows, on every cached showing)
+    return {"id": column, "name": name, "type": "numeric", "format": fmt.to_plotly_json()}
 
 
 def group_table(frame: pd.DataFrame, stages: pd.DataFrame, by: str, lang: str,

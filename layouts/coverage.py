@@ -451,7 +451,8 @@ def ranking_figure(rows: pd.DataFrame, mean: float, lang: str, *, weak: bool,
     hover = [t("coverage.ranking.hover", lang, name=nm, village=vl, value=fmt_index(v))
              for nm, vl, v in zip(rows["name"], rows["village"], values, strict=True)]
     fig = go.Figure(go.Bar(
-        x=values, y=rows["name"].tolist(), orientation="h", customdata=rows["branch_id"],
+        x=values, y=rows["name"].tolist(), orientation="h",
+        customdata=rows["branch_id"].tolist(),  # a list: an object array needs plotly's cleaning
         marker={"color": WEAK if weak else STRONG}, text=text,
         # a long weak bar has no room outside for its words: they go inside, in white
         textposition=["outside" if weak and v < 55 else "inside" for v in values],
@@ -500,8 +501,9 @@ def branch_table(frame: pd.DataFrame, lang: str) -> object:
             "index": num(r["coverage_index"]),
             "flag": t(f"coverage.flag.{r['flag']}", lang) if r["flag"] else "",
         })
-    pct = Format(precision=1, scheme=Scheme.percentage)
-    fixed = Format(precision=1, scheme=Scheme.fixed)
+    # plain dicts, not Format objects (see layouts.cases._num)
+    pct = Format(precision=1, scheme=Scheme.percentage).to_plotly_json()
+    fixed = Format(precision=1, scheme=Scheme.fixed).to_plotly_json()
     cols: list[dict[str, object]] = [
         {"id": "name", "name": t("coverage.col.name", lang)},
         {"id": "village", "name": t("coverage.col.village", lang)},

@@ -92,3 +92,40 @@ def test_interactions_send_no_request_that_changes_nothing(sqlite_path: Path) ->
                 continue
             assert idle == [], (name, idle)
             assert len({r.round for r in trace.requests}) == 3, name
+
+
+def test_every_response_goes_to_orjson_without_plotly_cleaning(
+        sqlite_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dash encodes a callback response with orjson alone unless some value in it is not
+    plain JSON (a DataTable ``Format`` object, an object array); then plotly walks the whole
+    response element by element first (8 ms for the overdue list, on every cached showing).
+    The cached pages' responses are plain; a map's ``Patch`` (a metric change) is Dash's
+    own and small."""
+    import dash._callback as dash_callback
+    import orjson
+
+    from tests.browser.conftest import serve
+
+    slow: list[str] = []
+    real = dash_callback.to_json
+
+    def spy(obj):  # type: ignore[no-untyped-def]
+        try:
+            orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+        except TypeError as exc:
+            if "Patch" not in str(exc):
+                slow.append(f"{sorted(obj.get('response', {}))}: {exc}")
+        return real(obj)
+
+    monkeypatch.setattr(dash_callback, "to_json", spy)
+    url = f"sqlite:///{sqlite_path}"
+    areas = bench.pick_areas(url)
+    with serve({"DATABASE_URL": url}) as live:
+        browser = bench.new_browser(live.url)
+        for name, setup, action in bench.interactions(areas, bench.AS_OF, browser):
+            for step in (*setup, action):
+                assert not step(browser).errors, name
+        assert slow == []
+        assert not browser.load("/coverage", f"?area={areas.county}").errors
+    # the branch detail and the formula are not cached: their components go the slow way
+    assert [s for s in slow if "coverage-detail" not in s and "coverage-formula" not in s] == []
