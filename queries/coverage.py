@@ -219,15 +219,16 @@ def build_trend(ctx: QueryContext, area: str, upto: date, weights: Weights) -> S
     rows (branches with figures), judged (with an index), the mean index, and over the
     judged branches ranked weakest first the Gini numerator ``sum((2 rank - n - 1) v)``,
     ``n``, ``sum(v)`` and the means of the bottom and top fifths (``max(1, n // 5)``
-    branches each)."""
+    branches each). PostgreSQL ranks with a window; SQLite returns per month the rows and
+    one ``spread`` JSON object instead (:func:`dashboard.db.text_spread`), which
+    :func:`fetch_coverage_trend` unpacks into the same columns."""
     base = _branch_index(ctx, area, upto, weights)
     b = base.c
     if ctx.engine.dialect.name == "sqlite":
-        # grouped by month, the spread figures from one call per month (cd_spread,
-        # dashboard.db.text_spread) as a JSON object that fetch_coverage_trend unpacks:
-        # SQLite's window functions sorted every branch-month (230 ms at 43,740)
-        # SQLite flattens the subquery and would compute the index expression once per
-        # aggregate that names it: judged and the mean come from the same object
+        # grouped by month, one cd_spread call per month: SQLite's window functions sorted
+        # every branch-month (230 ms at 43,740). SQLite flattens the subquery and would
+        # compute the index expression once per aggregate that names it, so judged and the
+        # mean come from the same object too.
         return (select(b.month, func.count().label("rows"),
                        func.cd_spread(func.group_concat(b.v)).label("spread"))
                 .group_by(b.month).order_by(b.month))
