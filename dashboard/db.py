@@ -35,6 +35,11 @@ ROW_CAP = 200_000
 SIDE_BY_SIDE = 4
 
 
+def _sorted_values(values: str) -> np.ndarray:
+    """The numbers of a ``group_concat`` (comma-separated, NULLs already left out), sorted."""
+    return np.sort(np.fromstring(values, sep=","))
+
+
 def text_quantile(values: str | None, p: float) -> float | None:
     """SQLite function ``cd_quantile(group_concat(value), p)``: the linear-interpolated
     quantile ``p`` (0-1) of the group's non-NULL values, as PostgreSQL's ``percentile_cont``
@@ -48,7 +53,7 @@ def text_quantile(values: str | None, p: float) -> float | None:
     """
     if not values:
         return None
-    found = np.sort(np.fromstring(values, sep=","))
+    found = _sorted_values(values)
     pos = p * (len(found) - 1)
     lo = int(pos)
     hi = min(lo + 1, len(found) - 1)
@@ -69,7 +74,7 @@ def text_spread(values: str | None) -> str:
     if not values:
         return json.dumps({"n": 0, "total": None, "gini_num": None, "bottom_mean": None,
                            "top_mean": None})
-    x = np.sort(np.fromstring(values, sep=","))
+    x = _sorted_values(values)
     n = len(x)
     k = max(1, n // 5)
     return json.dumps({

@@ -57,9 +57,10 @@ from queries.cases import (
     is_resolved,
     open_union,
     quantile_columns,
+    to_children,
 )
 from queries.context import QueryContext, Scope
-from queries.scope import case_area_key, within
+from queries.scope import within
 from queries.sqlfuncs import hours, quantile_cont
 
 c = cases.c
@@ -315,10 +316,8 @@ def _grouping(ctx: QueryContext, by: str, area: str
               ) -> tuple[Any, FromClause, list[ColumnElement[bool]]]:
     """Key column, FROM clause and extra conditions of a breakdown ``by``."""
     if by == "child":
-        on = area_paths.c.descendant_code == case_area_key(ctx, area)
-        frm = cases.join(area_paths, on).join(
-            areas, areas.c.code == area_paths.c.ancestor_code)
-        return areas.c.code, frm, [areas.c.parent_code == area]
+        frm, child_of = to_children(ctx, area)
+        return areas.c.code, frm, [child_of]
     if by == "unit":
         return c.handling_unit, cases, [c.handling_unit.is_not(None)]
     if by == "major":

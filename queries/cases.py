@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    FromClause,
     Select,
     and_,
     case,
@@ -100,6 +101,7 @@ def open_union(now: datetime, part: Callable[[ColumnElement[bool]], Select]) -> 
 def build_open_counts(ctx: QueryContext, area: str) -> Select:
     """One row: open_now and overdue_now at the data's as-of instant (any report date)."""
     now = ctx.now
+    frm, child_of = to_children(ctx, area)
 
     def part(cond: ColumnElement[bool]) -> Select:
         return select(
@@ -193,6 +195,15 @@ def quantile_columns(value: ColumnElement[Any], probs: tuple[float, ...], prefix
     return [quantile_cont(value, p).label(f"{prefix}{i}") for i, p in enumerate(probs)]
 
 
+def to_children(ctx: QueryContext, area: str) -> tuple[FromClause, ColumnElement[bool]]:
+    """The cases joined through the closure table to the direct child of ``area`` that holds
+    each (``areas.c.code``), whatever the depth of the case's own area: the FROM clause and
+    its condition. The join key is :func:`queries.scope.case_area_key`."""
+    frm = cases.join(area_paths, area_paths.c.descendant_code == case_area_key(ctx, area)).join(
+        areas, areas.c.code == area_paths.c.ancestor_code)
+    return frm, areas.c.parent_code == area
+
+
 def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
                            probs: tuple[float, ...] = ()) -> Select:
     """Per direct child of ``area``: cases, resolved, within_sla in the period, and with
@@ -202,6 +213,7 @@ def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
     """
     resolved = is_resolved(ctx.now)
     res_hours = case((resolved, hours(c.reported_at, c.resolved_at)), else_=None)
+    frm, child_of = to_children(ctx, area)
     return (
         select(
             areas.c.code,
@@ -212,11 +224,8 @@ def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
             ).label("within_sla"),
             *quantile_columns(res_hours, probs, "q"),
         )
-        .select_from(cases)
-        .join(area_paths, area_paths.c.descendant_code == case_area_key(ctx, area))
-        .join(areas, areas.c.code == area_paths.c.ancestor_code)
-        .where(areas.c.parent_code == area, in_period(start, end),
-               within(c.area_code, area, ctx))
+        .select_from(frm)
+        .where(child_of, in_period(start, end), within(c.area_code, area, ctx))
         .group_by(areas.c.code)
     )
 
@@ -224,6 +233,7 @@ def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
 def build_children_open(ctx: QueryContext, area: str) -> Select:
     """Per direct child of ``area``: open_now and overdue_now at the as-of instant."""
     now = ctx.now
+    frm, child_of = to_children(ctx, area)
 
     def part(cond: ColumnElement[bool]) -> Select:
         return (
@@ -233,10 +243,8 @@ def build_children_open(ctx: QueryContext, area: str) -> Select:
                 func.coalesce(func.sum(case((c.due_at < literal(now), 1), else_=0)), 0).label(
                     "overdue_now"),
             )
-            .select_from(cases)
-            .join(area_paths, area_paths.c.descendant_code == case_area_key(ctx, area))
-            .join(areas, areas.c.code == area_paths.c.ancestor_code)
-            .where(areas.c.parent_code == area, cond, within(c.area_code, area, ctx))
+            .select_from(frm)
+            .where(child_of, cond, within(c.area_code, area, ctx))
             .group_by(areas.c.code)
         )
 
