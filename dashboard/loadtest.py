@@ -154,6 +154,7 @@ def main(args: Any) -> int:
             report["workers"] = args.workers
             report["cache"] = cache.kind
             report["peak_rss_mb"] = round(server.peak_rss_mb()[0], 1)
+            report["rss_sum_mb"] = round(server.rss_sum_mb(), 1)
     if args.json:
         json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -64,3 +64,24 @@ def warm_worker(server: Flask) -> float:
     gc.collect()
     gc.freeze()
     return time.perf_counter() - started
+
+
+def prepare_master(server: Flask) -> float:
+    """Get gunicorn's master ready to fork workers that share its memory (``preload_app``).
+
+    Builds the geometry once (:func:`warm_worker`), then disposes of the master's connection
+    pool, so no worker inherits a connection another process uses too, and keeps the garbage
+    collector off until :func:`after_fork`: a collection in the master would leave freed holes
+    in pages the workers share, and one in a worker would write to every object it walks.
+    """
+    from dashboard import db
+
+    seconds = warm_worker(server)
+    db.get_engine(server.config["COUNTYDASH_SETTINGS"].database_url).dispose()
+    gc.disable()
+    return seconds
+
+
+def after_fork() -> None:
+    """In a new worker: collect again (what the master froze stays out of it)."""
+    gc.enable()

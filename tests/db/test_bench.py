@@ -129,3 +129,21 @@ def test_every_response_goes_to_orjson_without_plotly_cleaning(
         assert not browser.load("/coverage", f"?area={areas.county}").errors
     # the branch detail and the formula are not cached: their components go the slow way
     assert [s for s in slow if "coverage-detail" not in s and "coverage-formula" not in s] == []
+
+
+def test_workers_share_the_preloaded_app_and_memory_counts_shared_pages_once(
+        sqlite_path: Path) -> None:
+    """The workers are forked from a master that loaded the app and built the geometry:
+    each still shares the master's written pages (tens of MB of Python heap), so the
+    server's memory (proportional set sizes, summed) is well below the sum of resident sets,
+    which counts a shared page once per process."""
+    url = f"sqlite:///{sqlite_path}"
+    with bench.running_server(url, workers=2) as (server, _cache):
+        workers = server.pids()[1:]
+        assert len(workers) == 2
+        shared = [bench.smaps_kb(pid, "Shared_Dirty") / 1024 for pid in workers]
+        assert all(mb > 30 for mb in shared), shared  # without preload: a few MB at most
+        assert not bench.new_browser(server.base).load("/", "").errors
+        peak, each = server.peak_rss_mb()
+        assert len(each) == 3 and abs(sum(each) - peak) < 1e-6
+        assert 50 < peak < server.rss_sum_mb()

@@ -303,3 +303,31 @@ def test_worker_warm_up_builds_the_geometry_and_survives_a_missing_database(
         assert "built on first use" in caplog.text
     finally:
         gc.unfreeze()  # this test process goes on collecting as before
+
+
+def test_master_builds_the_geometry_then_forks_without_its_connections(
+        writable_sqlite: str) -> None:
+    """``gunicorn.conf.py`` preloads the app: the master builds the layers the workers will
+    share, closes every pooled connection (a worker must never use a connection another
+    process holds) and leaves the collector off until ``after_fork`` in the worker."""
+    import gc
+
+    from dashboard.warm import after_fork, prepare_master
+    from geodata.service import _layers, layers
+
+    app, engine, _county, _grid = cached_app(writable_sqlite)
+    try:
+        with engine.connect() as conn:  # a connection the pool keeps after use
+            conn.exec_driver_sql("SELECT 1")
+        assert engine.pool.checkedin() >= 1
+        prepare_master(app.server)
+        assert engine.pool.checkedin() == 0 and engine.pool.checkedout() == 0
+        assert not gc.isenabled()
+        hits = _layers.cache_info().hits
+        layers(QueryContext(engine=engine))
+        assert _layers.cache_info().hits == hits + 1  # inherited by the workers, not rebuilt
+        after_fork()
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
