@@ -732,19 +732,24 @@ def _children_of(pid: int) -> list[int]:
     return out
 
 
-def smaps_kb(pid: int, key: str = "Pss") -> int:
-    """One figure of ``/proc/<pid>/smaps_rollup`` in kB (0 for a process that is gone).
-
-    ``Pss``, the proportional set size, is the process's private pages plus its share of
-    each page it shares (a page four processes map counts a quarter in each);
-    ``Shared_Dirty`` the pages written before a fork that the process still shares."""
+def proc_kb(pid: int, key: str, file: str = "status") -> int:
+    """One ``key: N kB`` figure of ``/proc/<pid>/<file>`` (0 for a process that is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
             if line.startswith(key + ":"):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def smaps_kb(pid: int, key: str = "Pss") -> int:
+    """One figure of ``/proc/<pid>/smaps_rollup`` in kB.
+
+    ``Pss``, the proportional set size, is the process's private pages plus its share of
+    each page it shares (a page four processes map counts a quarter in each);
+    ``Shared_Dirty`` the pages written before a fork that the process still shares."""
+    return proc_kb(pid, key, "smaps_rollup")
 
 
 class MemorySampler:
@@ -781,16 +786,6 @@ class MemorySampler:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
-
-
-def _status_kb(pid: int, key: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 class Server:
@@ -845,7 +840,7 @@ class Server:
     def rss_sum_mb(self) -> float:
         """The sum of each process's own peak resident set (``VmHWM``): pages the workers
         share with the master (the preloaded app) are counted once per process."""
-        return sum(_status_kb(pid, "VmHWM") for pid in self.pids()) / 1024
+        return sum(proc_kb(pid, "VmHWM") for pid in self.pids()) / 1024
 
     def stop(self) -> None:
         self.memory.stop()
