@@ -150,13 +150,13 @@ def category_view(ctx: QueryContext, req: ChartRequest
     """What the category chart shows: the breakdown (majors, or with a category filter the
     minors of its major), the names in the request's language, the selected minor and the
     major drilled into (an unknown filter code is ignored)."""
-    from queries.case_analytics import fetch_breakdown, fetch_categories
+    from queries.case_analytics import fetch_categories, fetch_counts_by
 
     cats = fetch_categories(ctx)
     cat = req.cat if req.cat in set(cats["code"]) else None
     major = parent_of(cats, cat) or cat
     by = "minor" if major else "major"
-    frame = fetch_breakdown(ctx, req.area, req.start, req.end, by, major, req.src)
+    frame = fetch_counts_by(ctx, req.area, req.start, req.end, by, major, req.src)
     selected = cat if cat != major else None
     return frame, category_names(cats, req.lang), selected, major
 
@@ -206,9 +206,9 @@ def sources_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Fi
     """Cases by source (the chosen source highlighted)."""
     from dashboard.schema import SOURCES
     from layouts.cases import source_figure
-    from queries.case_analytics import fetch_breakdown
+    from queries.case_analytics import fetch_counts_by
 
-    frame = fetch_breakdown(ctx, req.area, req.start, req.end, "source", req.cat, None)
+    frame = fetch_counts_by(ctx, req.area, req.start, req.end, "source", req.cat, None)
     return source_figure(frame, req.lang, SOURCES, req.src)
 
 

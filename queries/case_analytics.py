@@ -412,16 +412,38 @@ def fetch_breakdown(ctx: QueryContext, area: str, start: date, end: date, by: st
     out = out.merge(opened, on="key", how="left")
     counts = [*COUNT_COLUMNS, "open_now", "overdue_now"]
     out[counts] = out[counts].fillna(0).astype(int)
-    n = out["cases"].where(out["cases"] > 0)
-    rated = out["rated"].where(out["rated"] > 0)
-    out["completion_rate"] = out["resolved"] / n
-    out["within_sla_rate"] = out["within_sla"] / n
-    out["reopen_rate"] = out["reopened"] / n
-    out["mean_satisfaction"] = out["satisfaction_sum"] / rated
-    out["low_satisfaction_rate"] = out["low_satisfaction"] / rated
+    _add_rates(out)
     out["median_hours"] = out["key"].map(dict(zip(q["key"], q["q0"], strict=True))).astype(float)
     out["p90_hours"] = out["key"].map(dict(zip(q["key"], q["q1"], strict=True))).astype(float)
     out["small"] = out["cases"] < ctx.min_sample
+    return out.sort_values(["cases", "key"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _add_rates(frame: pd.DataFrame) -> None:
+    """The rates of :func:`derive_rates`, as columns of a frame of counts (NaN on no base)."""
+    n = frame["cases"].where(frame["cases"] > 0)
+    rated = frame["rated"].where(frame["rated"] > 0)
+    frame["completion_rate"] = frame["resolved"] / n
+    frame["within_sla_rate"] = frame["within_sla"] / n
+    frame["reopen_rate"] = frame["reopened"] / n
+    frame["mean_satisfaction"] = frame["satisfaction_sum"] / rated
+    frame["low_satisfaction_rate"] = frame["low_satisfaction"] / rated
+
+
+@data_cached
+def fetch_counts_by(ctx: QueryContext, area: str, start: date, end: date, by: str,
+                    cat: str | None = None, src: str | None = None) -> pd.DataFrame:
+    """The period's counts and rates per group ``by``, without hours or open cases: what the
+    category and source bars draw, in one counting scan (:func:`fetch_breakdown` adds two
+    quantiles per group and the open cases now, which at a month of the county's cases
+    were two thirds of its time on SQLite).
+
+    Columns: key, the counts of :data:`COUNT_COLUMNS` and the rates of :func:`derive_rates`;
+    groups with cases in the period only, most cases first.
+    """
+    out = db.read_frame(ctx.engine, build_breakdown(ctx, area, start, end, by, cat, src))
+    out[list(COUNT_COLUMNS)] = out[list(COUNT_COLUMNS)].fillna(0).astype(int)
+    _add_rates(out)
     return out.sort_values(["cases", "key"], ascending=[False, True]).reset_index(drop=True)
 
 

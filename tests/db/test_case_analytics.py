@@ -216,6 +216,24 @@ def test_breakdown_equals_pandas(demo_engine: Engine, ref: Ref, by: str) -> None
         assert bool(row["small"]) == (len(grp) < ctx.min_sample), key
 
 
+@pytest.mark.parametrize("by", ["major", "minor", "source"])
+def test_counts_by_equal_the_breakdown_without_hours_or_open_cases(
+        demo_engine: Engine, ref: Ref, by: str) -> None:
+    """The category and source bars read fetch_counts_by: the same counts and rates as
+    fetch_breakdown (itself checked against pandas above) for the groups with cases, with a
+    filter too, and nothing of the hours or the open cases."""
+    ctx = QueryContext(engine=demo_engine)
+    for cat, src in ((None, None), (top_major(ref), None), (None, "hotline")):
+        full = ca.fetch_breakdown(ctx, COUNTY, *PERIOD, by, cat, src)
+        full = full[full["cases"] > 0].reset_index(drop=True)
+        got = ca.fetch_counts_by(ctx, COUNTY, *PERIOD, by, cat, src)
+        assert not {"median_hours", "p90_hours", "open_now"} & set(got.columns)
+        assert len(got) > 0 and list(got["key"]) == list(full["key"]), (by, cat, src)
+        cols = [*ca.COUNT_COLUMNS, "within_sla_rate", "completion_rate", "reopen_rate",
+                "mean_satisfaction", "low_satisfaction_rate"]
+        pd.testing.assert_frame_equal(got[cols], full[cols], check_dtype=False)
+
+
 def test_small_children_are_flagged(demo_engine: Engine, ref: Ref) -> None:
     ctx = QueryContext(engine=demo_engine, min_sample=200)
     got = ca.fetch_breakdown(ctx, COUNTY, *PERIOD, "child")
