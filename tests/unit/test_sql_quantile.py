@@ -89,3 +89,25 @@ def test_spread_of_a_group_matches_numpy_and_says_nothing_without_values() -> No
     for nothing in (None, ""):  # group_concat of NULLs only is NULL
         none = json.loads(text_spread(nothing))
         assert none["n"] == 0 and none["total"] is None and none["gini_num"] is None
+
+
+def test_quantiles_of_the_same_hours_gather_them_once_on_sqlite() -> None:
+    """The app's SQLite engine names its parameters: the as-of instant inside the resolved
+    cases' hours is one ``:name`` in every quantile of them, so the median's and the p90's
+    ``group_concat(...)`` are the same expression, which SQLite computes once per group.
+    With "?" placeholders every use is a parameter of its own and the two would differ."""
+    import re
+    from datetime import date
+
+    from dashboard import db, schema
+    from queries.case_analytics import build_period_figures
+    from queries.context import QueryContext
+
+    engine = db.get_engine("sqlite://")
+    schema.metadata.create_all(engine)  # an empty county: the statement is only compiled
+    stmt = build_period_figures(QueryContext(engine=engine), "C", date(2026, 3, 1),
+                                date(2026, 3, 31), None, None, (0.5, 0.9))
+    sql = str(stmt.compile(engine))
+    gathered = re.findall(r"cd_quantile\((group_concat\(.*?\)), 0\.[59]\)", sql)
+    assert len(gathered) == 2 and gathered[0] == gathered[1], gathered
+    assert "?" not in gathered[0] and ":" in gathered[0]
