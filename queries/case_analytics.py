@@ -61,7 +61,7 @@ from queries.cases import (
 )
 from queries.context import QueryContext, Scope
 from queries.scope import within
-from queries.sqlfuncs import hours, quantile_cont
+from queries.sqlfuncs import computed_once, hours, quantile_cont
 
 c = cases.c
 cc = case_categories.c
@@ -539,10 +539,12 @@ def _bin(value: Any, edges: Sequence[float]) -> Any:
 def build_histogram(ctx: QueryContext, area: str, start: date, end: date,
                     cat: str | None = None, src: str | None = None) -> Select:
     """Resolved cases per resolution-time bin (:data:`HIST_EDGES`) and SLA outcome."""
-    inner = (select(_bin(hours(c.reported_at, c.resolved_at), HIST_EDGES).label("bin"),
-                    case((c.resolved_at <= c.due_at, 1), else_=0).label("within"))
-             .where(case_filter(ctx, area, cat, src), in_period(start, end),
-                    is_resolved(ctx.now)).subquery())
+    resolved = computed_once(
+        select(hours(c.reported_at, c.resolved_at).label("h"),
+               case((c.resolved_at <= c.due_at, 1), else_=0).label("within"))
+        .where(case_filter(ctx, area, cat, src), in_period(start, end), is_resolved(ctx.now))
+    ).subquery()
+    inner = select(_bin(resolved.c.h, HIST_EDGES).label("bin"), resolved.c.within).subquery()
     return (select(inner.c.bin, inner.c.within, func.count().label("cases"))
             .group_by(inner.c.bin, inner.c.within))
 
@@ -568,14 +570,14 @@ def fetch_histogram(ctx: QueryContext, area: str, start: date, end: date,
         bins: one row per bin of :data:`HIST_EDGES` (``bin`` 0..len, ``lo``/``hi`` hours,
         ``within``/``late`` resolved cases); slas: sla_hours, cases (most common first).
     """
-    raw = db.read_frame(ctx.engine, build_histogram(ctx, area, start, end, cat, src))
+    raw, slas = db.read_frames(ctx.engine, build_histogram(ctx, area, start, end, cat, src),
+                               build_sla_mix(ctx, area, start, end, cat, src))
     edges = (0.0, *HIST_EDGES, math.inf)
     bins = pd.DataFrame({"bin": range(len(HIST_EDGES) + 1), "lo": edges[:-1], "hi": edges[1:]})
     for flag, col in ((1, "within"), (0, "late")):
         part = raw[raw["within"].astype(int) == flag]
         counts = dict(zip(part["bin"].astype(int), part["cases"].astype(int), strict=True))
         bins[col] = bins["bin"].map(counts).fillna(0).astype(int)
-    slas = db.read_frame(ctx.engine, build_sla_mix(ctx, area, start, end, cat, src))
     slas["sla_hours"] = slas["sla_hours"].astype(float).round(6)
     slas["cases"] = slas["cases"].astype(int)
     return bins, slas

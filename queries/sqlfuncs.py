@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sqlalchemy import Float, String, literal_column
+from sqlalchemy import Float, Select, String, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -129,3 +129,15 @@ def _hash_key_pg(element: hash_key, compiler: Any, **kw: Any) -> str:
 @compiles(hash_key)
 def _hash_key_default(element: hash_key, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(list(element.clauses)[0], **kw))
+
+
+def computed_once(stmt: Select) -> Select:
+    """``stmt`` as a subquery the database evaluates on its own, each of its columns once per
+    row (``OFFSET 0``: neither SQLite nor PostgreSQL pulls such a subquery up into the query
+    around it).
+
+    For a computed column the outer query names several times: a resolution time binned by a
+    ``CASE`` of thirteen edges was recomputed, two timestamps parsed, in every branch it
+    passed (the month's histogram: SQLite 30 -> 18 ms, PostgreSQL 14 -> 10 ms).
+    """
+    return stmt.offset(0)

@@ -111,3 +111,23 @@ def test_quantiles_of_the_same_hours_gather_them_once_on_sqlite() -> None:
     gathered = re.findall(r"cd_quantile\((group_concat\(.*?\)), 0\.[59]\)", sql)
     assert len(gathered) == 2 and gathered[0] == gathered[1], gathered
     assert "?" not in gathered[0] and ":" in gathered[0]
+
+
+def test_histogram_computes_each_resolution_time_once() -> None:
+    """The histogram bins the resolution time with a CASE of thirteen edges: it is computed
+    in a subquery of its own (``computed_once``), so the SQL parses each timestamp once per
+    row; flattened into the CASE it was parsed again in every branch a row passed."""
+    from datetime import date
+
+    from dashboard import db, schema
+    from queries.case_analytics import HIST_EDGES, build_histogram
+    from queries.context import QueryContext
+
+    engine = db.get_engine("sqlite://")
+    schema.metadata.create_all(engine)
+    stmt = build_histogram(QueryContext(engine=engine), "C", date(2026, 3, 1),
+                           date(2026, 3, 31))
+    sql = str(stmt.compile(engine))
+    parses = sql.count("unixepoch(") + sql.count("strftime('%s'")  # SQLite before 3.38
+    assert len(HIST_EDGES) > 5 and parses == 2, sql
+    assert "OFFSET" in sql
