@@ -44,7 +44,8 @@ def query_context() -> QueryContext:
     if held is not None and held.scope == scope and held.min_sample == s.min_sample:
         return held  # type: ignore[no-any-return]
     qctx = QueryContext(engine=db.get_engine(s.database_url), scope=scope,
-                        min_sample=s.min_sample)
+                        min_sample=s.min_sample,
+                        stamp=g.get("countydash_stamp") if has_request_context() else None)
     if has_request_context():
         g.countydash_qctx = qctx
     return qctx

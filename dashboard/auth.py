@@ -29,6 +29,7 @@ from queries.users import (
     fetch_kiosk_by_id,
     fetch_kiosk_token,
     fetch_user,
+    fetch_user_and_stamp,
     write_audit,
 )
 
@@ -80,7 +81,11 @@ class User:
 
 
 def load_user(engine: Engine, username: str) -> User | None:
-    row = fetch_user(engine, username)
+    return _active_user(username, fetch_user(engine, username))
+
+
+def _active_user(username: str, row: dict[str, object] | None) -> User | None:
+    """The signed-in user of a users row, None for a missing, disabled or unknown-role one."""
     if row is None or bool(row["disabled"]) or row["role"] not in ROLES:
         return None
     area = row["area_code"] if isinstance(row["area_code"], str) else None
@@ -188,7 +193,12 @@ def init_auth(server: Flask, engine: Engine, session_minutes: int, secure_cookie
         if username and time.time() - float(started) > session_minutes * 60:
             session.clear()
             username = None
-        user = load_user(engine, username) if username else None
+        user = None
+        if username:
+            # the user and the data version in one round trip: query_context() takes the
+            # version from g (a cached callback then needs nothing else from the database)
+            row, g.countydash_stamp = fetch_user_and_stamp(engine, username)
+            user = _active_user(username, row)
         if user is None:
             if path.startswith("/_dash-") or request.method != "GET":
                 return Response("login required", status=401)

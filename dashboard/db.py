@@ -11,7 +11,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import lru_cache
@@ -173,6 +173,30 @@ def meta(engine: Engine) -> dict[str, str]:
     return dict(zip(frame["key"], frame["value"], strict=True))
 
 
+def version_columns() -> list[Any]:
+    """The scalar subqueries of :func:`version_and_as_of`, to ride along in another
+    statement (the session's user look-up: one round trip for both, every request);
+    :func:`stamp_of` reads their values."""
+    c, cov, m = schema.cases, schema.coverage_monthly, schema.dataset_meta
+    # the cases' part first: QueryContext.version_for("coverage") drops it
+    return [
+        select(func.max(c.c.updated_at)).scalar_subquery().label("v_cases"),
+        select(func.max(cov.c.updated_at)).scalar_subquery().label("v_coverage"),
+        select(m.c.value).where(m.c.key == "data_version").scalar_subquery().label("v_data"),
+        select(func.count()).select_from(schema.areas).scalar_subquery().label("v_areas"),
+        select(m.c.value).where(m.c.key == "as_of").scalar_subquery().label("v_as_of"),
+    ]
+
+
+def stamp_of(values: Sequence[Any]) -> tuple[str, datetime]:
+    """The data version and the as-of instant from the values of :func:`version_columns`."""
+    *parts, declared = values
+    version = "|".join(str(v) for v in parts)
+    if declared:
+        return version, datetime.fromisoformat(declared)
+    return version, datetime.now().replace(microsecond=0)
+
+
 def version_and_as_of(engine: Engine) -> tuple[str, datetime]:
     """The data version and the as-of instant, in one round trip (every request needs both).
 
@@ -182,21 +206,8 @@ def version_and_as_of(engine: Engine) -> tuple[str, datetime]:
     overdue cases: a synthetic or imported snapshot declares it in ``dataset_meta`` (the
     simulator moves it forward); a live database has none and uses the clock.
     """
-    c, cov, m = schema.cases, schema.coverage_monthly, schema.dataset_meta
-    # the cases' part first: QueryContext.version_for("coverage") drops it
-    stmt = select(
-        select(func.max(c.c.updated_at)).scalar_subquery(),
-        select(func.max(cov.c.updated_at)).scalar_subquery(),
-        select(m.c.value).where(m.c.key == "data_version").scalar_subquery(),
-        select(func.count()).select_from(schema.areas).scalar_subquery(),
-        select(m.c.value).where(m.c.key == "as_of").scalar_subquery(),
-    )
     with engine.connect() as conn:
-        *parts, declared = conn.execute(stmt).one()
-    version = "|".join(str(v) for v in parts)
-    if declared:
-        return version, datetime.fromisoformat(declared)
-    return version, datetime.now().replace(microsecond=0)
+        return stamp_of(conn.execute(select(*version_columns())).one())
 
 
 def sole_root(engine: Engine) -> str | None:

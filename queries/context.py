@@ -36,10 +36,13 @@ class QueryContext:
     engine: Engine
     scope: Scope = field(default_factory=Scope)
     min_sample: int = 20
+    #: The data version and as-of instant when the request already read them (with the
+    #: session's user, :func:`queries.users.fetch_user_and_stamp`); else read on first use.
+    stamp: tuple[str, datetime] | None = None
 
     @cached_property
     def _stamp(self) -> tuple[str, datetime]:
-        return db.version_and_as_of(self.engine)
+        return self.stamp or db.version_and_as_of(self.engine)
 
     @property
     def version(self) -> str:

@@ -16,6 +16,22 @@ def build_user(username: str) -> Select:
     return select(users).where(users.c.username == username)
 
 
+def fetch_user_and_stamp(engine: Engine, username: str
+                         ) -> tuple[dict[str, object] | None, tuple[str, datetime] | None]:
+    """The user row and, in the same round trip, the data version and as-of instant
+    (:func:`dashboard.db.version_and_as_of`) that the request's queries will need: every
+    signed-in request looks the user up, and a request served from the cache then makes no
+    other. (None, None) for an unknown user."""
+    extra = db.version_columns()
+    with engine.connect() as conn:
+        row = conn.execute(select(users, *extra).where(
+            users.c.username == username)).mappings().first()
+    if row is None:
+        return None, None
+    stamp = db.stamp_of([row[col.name] for col in extra])
+    return {col.name: row[col.name] for col in users.c}, stamp
+
+
 def fetch_user(engine: Engine, username: str) -> dict[str, object] | None:
     """The user row (password hash included) or None (read on every request: no frame)."""
     with engine.connect() as conn:
