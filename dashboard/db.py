@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Executable, case, create_engine, event, func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, Executable, case, create_engine, event, func, select
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
 from dashboard import schema
 
@@ -120,14 +120,65 @@ def get_engine(url: str) -> Engine:
     # analytic sorts (quantiles, rankings of 40,000 branch-months) spill to disk at the
     # default 4 MB; 32 MB per sort keeps them in memory. A request thread may hold up to
     # SIDE_BY_SIDE connections at once (side_by_side), hence the pool of 8 + 8.
-    return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8,
-                         connect_args={"options": "-c work_mem=32MB"})
+    engine = create_engine(url, pool_size=8, max_overflow=8,
+                           connect_args={"options": "-c work_mem=32MB"})
+    ping_when_idle(engine)
+    return engine
+
+
+#: A pooled connection unused for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_S = 10.0
+
+
+def ping_when_idle(engine: Engine, idle_s: float = PING_AFTER_IDLE_S) -> None:
+    """Ping a pooled connection before use only when it has sat idle for ``idle_s``.
+
+    ``pool_pre_ping`` pings on every checkout: a second round trip for a request served
+    from the cache, whose only statement is the user and version look-up. A connection in
+    steady use is known to be alive; one that sat idle (overnight, or across a database
+    restart) is pinged, and a dead one is replaced before anyone uses it (SQLAlchemy retries
+    the checkout on ``DisconnectionError``). A restart under load still fails the statements
+    already on the way; SQLAlchemy then invalidates the whole pool, and the next request
+    connects afresh.
+    """
+    @event.listens_for(engine, "checkin")
+    def _stamp_idle(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since < idle_s:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # noqa: BLE001 - any failure of the ping means a dead link
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("the database did not answer the ping")
+
+
+def read_connection(engine: Engine) -> Connection:
+    """A pooled connection for reading, without a transaction around each statement.
+
+    On PostgreSQL a statement on a plain connection is BEGIN, the statement and, when the
+    connection goes back to the pool, ROLLBACK: three round trips. A read needs no
+    transaction of its own (one statement sees one snapshot either way), so reads run in
+    autocommit: one round trip (the user and version look-up every request makes:
+    0.80 -> 0.46 ms). The pool puts the connection back in its default mode on return, so
+    writes (``engine.begin()``) keep their transactions. SQLite's driver opens no
+    transaction for a SELECT anyway: its connections are left as they are.
+    """
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
 
 
 def read_frame(engine: Engine, stmt: Executable, *, cap: int = ROW_CAP) -> pd.DataFrame:
     """Run one statement and return its rows as a frame; fail loudly past ``cap`` rows."""
     started = time.perf_counter()
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         result = conn.execute(stmt)
         rows = result.fetchmany(cap + 1)
         columns = list(result.keys())
@@ -163,7 +214,7 @@ def read_frames(engine: Engine, *stmts: Executable, cap: int = ROW_CAP) -> list[
 
 def read_scalar(engine: Engine, stmt: Executable) -> object:
     """Run one statement that returns a single value."""
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         return conn.execute(stmt).scalar()
 
 
@@ -206,7 +257,7 @@ def version_and_as_of(engine: Engine) -> tuple[str, datetime]:
     overdue cases: a synthetic or imported snapshot declares it in ``dataset_meta`` (the
     simulator moves it forward); a live database has none and uses the clock.
     """
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         return stamp_of(conn.execute(select(*version_columns())).one())
 
 

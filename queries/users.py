@@ -6,7 +6,18 @@ import json
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, Select, and_, case, func, insert, literal, select, update
+from sqlalchemy import (
+    Engine,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from dashboard import db
 from dashboard.schema import audit_log, kiosk_tokens, users
@@ -16,19 +27,24 @@ def build_user(username: str) -> Select:
     return select(users).where(users.c.username == username)
 
 
+_STAMP_COLUMNS = db.version_columns()
+#: Built once (an immutable statement, not state): every request runs it, and building the
+#: five subqueries anew cost more than the round trip.
+USER_AND_STAMP = select(users, *_STAMP_COLUMNS).where(
+    users.c.username == bindparam("username"))
+
+
 def fetch_user_and_stamp(engine: Engine, username: str
                          ) -> tuple[dict[str, object] | None, tuple[str, datetime] | None]:
     """The user row and, in the same round trip, the data version and as-of instant
     (:func:`dashboard.db.version_and_as_of`) that the request's queries will need: every
     signed-in request looks the user up, and a request served from the cache then makes no
     other. (None, None) for an unknown user."""
-    extra = db.version_columns()
-    with engine.connect() as conn:
-        row = conn.execute(select(users, *extra).where(
-            users.c.username == username)).mappings().first()
+    with db.read_connection(engine) as conn:
+        row = conn.execute(USER_AND_STAMP, {"username": username}).mappings().first()
     if row is None:
         return None, None
-    stamp = db.stamp_of([row[col.name] for col in extra])
+    stamp = db.stamp_of([row[col.name] for col in _STAMP_COLUMNS])
     return {col.name: row[col.name] for col in users.c}, stamp
 
 

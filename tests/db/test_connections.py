@@ -1,0 +1,76 @@
+"""The PostgreSQL connection pool: reads in autocommit, writes still transactional, and a
+connection that died while idle replaced before anyone uses it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from dashboard import db
+from tests.conftest import fresh_pg_database
+
+
+@pytest.fixture
+def pg_scratch() -> Engine:  # type: ignore[misc]
+    with fresh_pg_database("countydash_conn") as url:
+        engine = create_engine(url, pool_size=2, max_overflow=0)
+        db.ping_when_idle(engine, idle_s=0.2)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x integer)"))
+        yield engine
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_reads_run_without_a_transaction_and_writes_keep_theirs(pg_scratch: Engine) -> None:
+    """A read is one statement, no BEGIN / ROLLBACK around it; the same pooled connection,
+    back in the pool, still gives a write its transaction (a rolled-back insert leaves
+    nothing)."""
+    from psycopg.pq import TransactionStatus
+
+    def status(conn) -> TransactionStatus:  # type: ignore[no-untyped-def]
+        return conn.connection.dbapi_connection.info.transaction_status
+
+    with db.read_connection(pg_scratch) as conn:
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert status(conn) == TransactionStatus.IDLE  # no transaction left open
+    with pg_scratch.connect() as conn:  # the pool hands back the same connection ...
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar() == pid
+        assert status(conn) == TransactionStatus.INTRANS  # ... in its default mode
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+        conn.rollback()
+    assert db.read_scalar(pg_scratch, text("SELECT count(*) FROM t")) == 0
+    with pg_scratch.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (2)"))
+    assert db.read_scalar(pg_scratch, text("SELECT count(*) FROM t")) == 1
+
+
+@pytest.mark.postgres
+def test_a_connection_that_died_while_idle_is_replaced_before_use(
+        pg_scratch: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool pings a connection that sat idle past the threshold (not one in steady use);
+    one the server dropped meanwhile is replaced, and the reader never sees the failure."""
+    pings: list[object] = []
+    real_ping = pg_scratch.dialect.do_ping
+    monkeypatch.setattr(pg_scratch.dialect, "do_ping",
+                        lambda c: pings.append(c) or real_ping(c))
+    with pg_scratch.connect() as conn:
+        victim = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    with fresh_admin(pg_scratch) as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": victim})
+    time.sleep(0.3)  # idle past the threshold: pinged on the next checkout
+    with pg_scratch.connect() as conn:
+        now = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    assert now != victim and pings
+    # in steady use there is no ping: a checkout right after a checkin sends nothing first
+    pinged = len(pings)
+    with pg_scratch.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert len(pings) == pinged
+
+
+def fresh_admin(engine: Engine):  # type: ignore[no-untyped-def]
+    """A connection of its own (outside the pool under test)."""
+    return create_engine(engine.url, isolation_level="AUTOCOMMIT").connect()
