@@ -948,8 +948,9 @@ def measure(server: Server, cache: CacheBackend, areas: Areas, as_of: date, cold
             browser.restore(start_state)
             cache.flush()
             as_browser["cold"].append(action(browser))
-            browser.restore(start_state)
-            as_browser["warm"].append(action(browser))
+            for _ in range(warm):
+                browser.restore(start_state)
+                as_browser["warm"].append(action(browser))
         browser.parallel = 1
         errors = [r for t in colds + warms + as_browser["cold"] + as_browser["warm"]
                   for r in t.errors]
