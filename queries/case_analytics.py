@@ -190,15 +190,17 @@ def _sum_if(cond: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
-def _period_columns(now: datetime) -> list[Any]:
-    """Aggregates shared by the KPI row and every breakdown (one row per group)."""
+def _period_columns(now: datetime, mean_hours: bool = True) -> list[Any]:
+    """Aggregates shared by the KPI row and every breakdown (one row per group); the mean
+    resolution time for the KPI row only."""
     resolved = is_resolved(now)
+    mean = [func.avg(case((resolved, hours(c.reported_at, c.resolved_at)), else_=None)
+                     ).label("mean_hours")] if mean_hours else []
     return [
         func.count().label("cases"),
         _sum_if(resolved).label("resolved"),
         _sum_if(and_(resolved, c.resolved_at <= c.due_at)).label("within_sla"),
-        func.avg(case((resolved, hours(c.reported_at, c.resolved_at)), else_=None)
-                 ).label("mean_hours"),
+        *mean,
         _sum_if(c.reopen_count > 0).label("reopened"),
         _sum_if(c.satisfaction.is_not(None)).label("rated"),
         func.coalesce(func.sum(c.satisfaction), 0).label("satisfaction_sum"),
@@ -338,29 +340,17 @@ def build_breakdown(ctx: QueryContext, area: str, start: date, end: date, by: st
     ``stages`` each stage's median hours (columns named after the stages)."""
     key, frm, extra = _grouping(ctx, by, area)
     res_hours = case((is_resolved(ctx.now), hours(c.reported_at, c.resolved_at)), else_=None)
-    stage_cols = [stage_hours(name, ctx.now).label(f"h_{name}")
-                  for name, _, _ in STAGES] if stages else []
-    inner = (select(key.label("key"), *[getattr(c, n) for n in (
-        "reported_at", "resolved_at", "due_at", "reopen_count", "satisfaction")],
-        res_hours.label("res_hours"), *stage_cols)
+    # one flat grouped select (no subquery naming the hours): each quantile sees its duration
+    # expression, which SQLite gathers as whole seconds (queries.sqlfuncs.quantile_cont)
+    return (
+        select(key.label("key"), *_period_columns(ctx.now, mean_hours=False),
+               *quantile_columns(res_hours, probs, "q"),
+               *[quantile_cont(stage_hours(name, ctx.now), 0.5).label(name)
+                 for name, _, _ in (STAGES if stages else ())])
         .select_from(frm)
         .where(case_filter(ctx, area, cat, src), in_period(start, end), *extra)
-        .subquery())
-    s = inner.c
-    resolved = and_(s.resolved_at.is_not(None), s.resolved_at <= ctx.now)
-    return (select(
-        s.key,
-        func.count().label("cases"),
-        _sum_if(resolved).label("resolved"),
-        _sum_if(and_(resolved, s.resolved_at <= s.due_at)).label("within_sla"),
-        _sum_if(s.reopen_count > 0).label("reopened"),
-        _sum_if(s.satisfaction.is_not(None)).label("rated"),
-        func.coalesce(func.sum(s.satisfaction), 0).label("satisfaction_sum"),
-        _sum_if(s.satisfaction <= 2).label("low_satisfaction"),
-        *quantile_columns(s.res_hours, probs, "q"),
-        *[quantile_cont(getattr(s, f"h_{name}"), 0.5).label(name)
-          for name, _, _ in (STAGES if stages else ())],
-    ).group_by(s.key))
+        .group_by(key)
+    )
 
 
 def build_open_by(ctx: QueryContext, area: str, by: str, cat: str | None = None,

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Float, Select, String, literal_column
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import Case, Null
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from dashboard import db  # noqa: F401 - registers cd_quantile on every SQLite connection
@@ -22,17 +23,21 @@ class hours_between(FunctionElement[float]):  # noqa: N801 - reads like a SQL fu
     inherit_cache = True
 
 
-@compiles(hours_between, "sqlite")
-def _hours_sqlite(element: hours_between, compiler: Any, **kw: Any) -> str:
+def _seconds_sqlite(element: hours_between, compiler: Any, **kw: Any) -> str:
+    """The whole seconds of ``element`` on SQLite (an integer)."""
     start, end = list(element.clauses)
     # Whole seconds, exact (julianday() is a double and drifts by ~1e-8 h): the same figures
     # as PostgreSQL for timestamps stored to the second. unixepoch() (SQLite 3.38) is 2.4x
     # faster than strftime('%s') - 22 ms of each 27,000-case scan.
     a, b = compiler.process(start, **kw), compiler.process(end, **kw)
     if UNIXEPOCH:
-        return f"((unixepoch({b}) - unixepoch({a})) / 3600.0)"
-    return (f"((CAST(strftime('%s', {b}) AS INTEGER) - CAST(strftime('%s', {a}) AS INTEGER))"
-            " / 3600.0)")
+        return f"(unixepoch({b}) - unixepoch({a}))"
+    return f"(CAST(strftime('%s', {b}) AS INTEGER) - CAST(strftime('%s', {a}) AS INTEGER))"
+
+
+@compiles(hours_between, "sqlite")
+def _hours_sqlite(element: hours_between, compiler: Any, **kw: Any) -> str:
+    return f"({_seconds_sqlite(element, compiler, **kw)} / 3600.0)"
 
 
 @compiles(hours_between)
@@ -89,10 +94,32 @@ class quantile_cont(FunctionElement[float]):  # noqa: N801 - reads like a SQL fu
         super().__init__(value, literal_column(repr(self.p)))
 
 
+def _gathered_seconds(value: Any, compiler: Any, **kw: Any) -> str | None:
+    """SQLite text of ``value`` in whole seconds when it is a duration in hours (an
+    :class:`hours_between`, or a CASE that yields one or NULL), else None."""
+    if isinstance(value, hours_between):
+        return _seconds_sqlite(value, compiler, **kw)
+    if (isinstance(value, Case) and value.value is None
+            and (value.else_ is None or isinstance(value.else_, Null))
+            and all(isinstance(result, hours_between) for _, result in value.whens)):
+        whens = " ".join(f"WHEN {compiler.process(cond, **kw)} THEN "
+                         f"{_seconds_sqlite(result, compiler, **kw)}"
+                         for cond, result in value.whens)
+        return f"CASE {whens} END"
+    return None
+
+
 @compiles(quantile_cont, "sqlite")
 def _quantile_sqlite(element: quantile_cont, compiler: Any, **kw: Any) -> str:
-    value, p = (compiler.process(e, **kw) for e in element.clauses)
-    return f"cd_quantile(group_concat({value}), {p})"
+    value, p = list(element.clauses)
+    p_sql = compiler.process(p, **kw)
+    seconds = _gathered_seconds(value, compiler, **kw)
+    if seconds is not None:
+        # a duration in hours is gathered as whole seconds and scaled after: SQLite writes
+        # an integer to text faster than a double with 15 digits, and numpy reads it faster
+        # (a month's 27,000 resolution times: 3 ms less per quantile)
+        return f"(cd_quantile(group_concat({seconds}), {p_sql}) / 3600.0)"
+    return f"cd_quantile(group_concat({compiler.process(value, **kw)}), {p_sql})"
 
 
 @compiles(quantile_cont)

@@ -131,3 +131,29 @@ def test_histogram_computes_each_resolution_time_once() -> None:
     parses = sql.count("unixepoch(") + sql.count("strftime('%s'")  # SQLite before 3.38
     assert len(HIST_EDGES) > 5 and parses == 2, sql
     assert "OFFSET" in sql
+
+
+def test_quantiles_of_durations_gather_whole_seconds_on_sqlite() -> None:
+    """A quantile of hours (the resolution time, each stage) gathers integer seconds and
+    scales the quantile after; other values are gathered as they are. The figures are the
+    same as pandas' (the analytics tests); this checks the SQL that makes them cheaper."""
+    import re
+    from datetime import date
+
+    from sqlalchemy import Float, column
+
+    from dashboard import db, schema
+    from queries.case_analytics import build_breakdown, build_stage_counts
+    from queries.context import QueryContext
+
+    engine = db.get_engine("sqlite://")
+    schema.metadata.create_all(engine)
+    ctx = QueryContext(engine=engine)
+    period = (date(2026, 3, 1), date(2026, 3, 31))
+    for stmt in (build_stage_counts(ctx, "C", *period),
+                 build_breakdown(ctx, "C", *period, "child", probs=(0.5, 0.9), stages=True)):
+        sql = str(stmt.compile(engine))
+        gathered = re.findall(r"group_concat\((.*?)\), 0\.[59]\) / 3600\.0\)", sql)
+        assert len(gathered) >= 4 and all("/ 3600.0" not in g for g in gathered), sql
+    plain = quantile_cont(column("x", Float), 0.5)
+    assert str(plain.compile(engine)) == "cd_quantile(group_concat(x), 0.5)"
