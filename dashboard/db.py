@@ -60,27 +60,31 @@ def text_quantile(values: str | None, p: float) -> float | None:
     return float(found[lo] + (found[hi] - found[lo]) * (pos - lo))
 
 
-def text_spread(values: str | None) -> str:
-    """SQLite function ``cd_spread(group_concat(value))``: the spread of the group's
-    non-NULL values as a JSON object: ``n``, ``total``, the Gini numerator
+def spread_of(values: np.ndarray) -> dict[str, float | int | None]:
+    """The spread of ``values`` (non-NULL, any order): ``n``, ``total``, the Gini numerator
     ``gini_num = sum((2 i - n - 1) x_i)`` over the values sorted ascending (i from 1), and
     the means of the bottom and top fifths (``max(1, n // 5)`` values each); ``total`` and
-    the rest are null without values, as PostgreSQL's window query gives them.
+    the rest are None without values, as a window query over no rows gives them."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    if n == 0:
+        return {"n": 0, "total": None, "gini_num": None, "bottom_mean": None,
+                "top_mean": None}
+    k = max(1, n // 5)
+    return {"n": n, "total": float(x.sum()),
+            "gini_num": float(((2 * np.arange(1, n + 1) - n - 1) * x).sum()),
+            "bottom_mean": float(x[:k].mean()), "top_mean": float(x[-k:].mean())}
+
+
+def text_spread(values: str | None) -> str:
+    """SQLite function ``cd_spread(group_concat(value))``: :func:`spread_of` the group's
+    non-NULL values, as a JSON object.
 
     The coverage trend's one pass on SQLite (:func:`queries.coverage.build_trend`): its
     window functions sorted 43,740 branch-months for 230 ms; grouped by month, SQLite
     gathers each month's values in C and numpy sorts them here, once per month.
     """
-    if not values:
-        return json.dumps({"n": 0, "total": None, "gini_num": None, "bottom_mean": None,
-                           "top_mean": None})
-    x = _sorted_values(values)
-    n = len(x)
-    k = max(1, n // 5)
-    return json.dumps({
-        "n": n, "total": float(x.sum()),
-        "gini_num": float(((2 * np.arange(1, n + 1) - n - 1) * x).sum()),
-        "bottom_mean": float(x[:k].mean()), "top_mean": float(x[-k:].mean())})
+    return json.dumps(spread_of(_sorted_values(values) if values else np.empty(0)))
 
 
 @event.listens_for(Engine, "connect")

@@ -216,50 +216,28 @@ SPREAD_COLUMNS = ["n", "total", "gini_num", "bottom_mean", "top_mean"]
 
 def build_trend(ctx: QueryContext, area: str, upto: date, weights: Weights) -> Select:
     """Per month, in one pass over the branch rows (the index expression computed once):
-    rows (branches with figures), judged (with an index), the mean index, and over the
-    judged branches ranked weakest first the Gini numerator ``sum((2 rank - n - 1) v)``,
-    ``n``, ``sum(v)`` and the means of the bottom and top fifths (``max(1, n // 5)``
-    branches each). PostgreSQL ranks with a window; SQLite returns per month the rows and
-    one ``spread`` JSON object instead (:func:`dashboard.db.text_spread`), which
-    :func:`fetch_coverage_trend` unpacks into the same columns."""
+    rows (branches with figures) and the month's judged indexes gathered in one value, from
+    which :func:`fetch_coverage_trend` computes the spread (:func:`dashboard.db.spread_of`):
+    judged, the mean, the Gini numerator over the judged branches ranked weakest first,
+    and the means of the bottom and top fifths.
+
+    SQLite returns the spread itself, computed as it gathers (``cd_spread(group_concat(v))``,
+    :func:`dashboard.db.text_spread`: its window functions sorted every branch-month for
+    230 ms at 43,740); PostgreSQL gathers each month's indexes with ``array_agg`` and numpy
+    ranks them (a window for rank and count over the same rows: 39 -> 23 ms). Flagged rows
+    (v NULL) count in rows and in neither spread.
+    """
     base = _branch_index(ctx, area, upto, weights)
     b = base.c
     if ctx.engine.dialect.name == "sqlite":
-        # grouped by month, one cd_spread call per month: SQLite's window functions sorted
-        # every branch-month (230 ms at 43,740). SQLite flattens the subquery and would
-        # compute the index expression once per aggregate that names it, so judged and the
-        # mean come from the same object too.
+        # SQLite flattens the subquery and would compute the index expression once per
+        # aggregate that names it, so judged and the mean come from the same object too.
         return (select(b.month, func.count().label("rows"),
                        func.cd_spread(func.group_concat(b.v)).label("spread"))
                 .group_by(b.month).order_by(b.month))
-    # flagged rows (v NULL) rank after every judged one on both databases, so judged ranks
-    # run 1..n with n = count(v)
-    # one window for the rank and the count (the whole partition as its frame): the
-    # databases compute both in one pass over one sort, where two windows cost two
-    # (PostgreSQL at 43,740 branch-months: 145 -> 110 ms)
-    def over(fn: Any) -> Any:
-        return fn.over(partition_by=b.month, order_by=b.v.asc().nulls_last(),
-                       rows=(None, None))
-
-    ranked = (
-        select(b.month, b.v, over(func.row_number()).label("rn"),
-               over(func.count(b.v)).label("n"))
-        .subquery()
-    )
-    r = ranked.c
-    k = case((r.n // 5 < 1, 1), else_=r.n // 5)
-    judged = r.v.is_not(None)
-    return (
-        select(r.month, func.count().label("rows"), func.count(r.v).label("judged"),
-               func.avg(r.v).label("index_mean"),
-               func.max(r.n).label("n"), func.sum(r.v).label("total"),
-               func.sum(case((judged, (2 * r.rn - r.n - 1) * r.v), else_=None)
-                        ).label("gini_num"),
-               func.avg(case((and_(judged, r.rn <= k), r.v), else_=None)).label("bottom_mean"),
-               func.avg(case((and_(judged, r.rn > r.n - k), r.v), else_=None)
-                        ).label("top_mean"))
-        .group_by(r.month).order_by(r.month)
-    )
+    return (select(b.month, func.count().label("rows"),
+                   func.array_agg(b.v).filter(b.v.is_not(None)).label("judged_values"))
+            .group_by(b.month).order_by(b.month))
 
 
 @data_cached(on="coverage")
@@ -282,10 +260,14 @@ def fetch_coverage_trend(ctx: QueryContext, area: str, upto: date,
     if out.empty:
         return pd.DataFrame(columns=columns)
     if "spread" in out:  # SQLite: the spread figures as one JSON object per month
-        spread = pd.DataFrame([json.loads(v) for v in out.pop("spread")], index=out.index)
-        out = out.join(spread.reindex(columns=SPREAD_COLUMNS).astype(float))
-        out["judged"] = out["n"]
-        out["index_mean"] = out["total"] / out["n"].where(out["n"] > 0)
+        spreads = [json.loads(v) for v in out.pop("spread")]
+    else:  # PostgreSQL: the month's judged indexes (NULL for a month without any)
+        spreads = [db.spread_of(np.asarray(v or [], dtype=float))
+                   for v in out.pop("judged_values")]
+    spread = pd.DataFrame(spreads, index=out.index)
+    out = out.join(spread.reindex(columns=SPREAD_COLUMNS).astype(float))
+    out["judged"] = out["n"]
+    out["index_mean"] = out["total"] / out["n"].where(out["n"] > 0)
     out["month"] = [pd.Timestamp(m).date() for m in out["month"]]
     out["rows"] = out["rows"].astype(int)
     out["judged"] = out["judged"].astype(int)
