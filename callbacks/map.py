@@ -1,11 +1,12 @@
-"""The grid map: view -> figure (or a colour-only Patch), clicks -> drill-down or grid card."""
+"""The grid map: view -> figure (or a colour-only Patch), clicks -> drill-down or grid card
+(the click itself is handled in the browser: ``assets/clientside.js``)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
-from dash import Dash, Input, Output, State, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 from flask import current_app
 
 from callbacks.context import audit_pii_view, cached_output, changed, checked_view, query_context
@@ -102,21 +103,6 @@ def on_metric_change(metric: str | None, search: str | None, data: dict[str, Any
     return to_query(replace(parse_query(search), metric=metric, problems=()))
 
 
-def on_map_click(click: dict[str, Any] | None, search: str | None) -> Any:
-    """Click on an area -> select it (URL): drill down, or open the card at the bottom."""
-    if not click or not click.get("points"):
-        return no_update
-    # the first clicked point that is an area (labels and outlines carry no location)
-    code = next((p.get("location") for p in click["points"]
-                 if isinstance(p.get("location"), str)), None)
-    if code is None or fetch_area(query_context(), code) is None:
-        return no_update
-    current = parse_query(search)
-    if current.area == code:
-        return no_update
-    return to_query(replace(current, area=code, problems=()))
-
-
 def register(app: Dash) -> None:
     app.callback(
         Output(ids.Map.GRAPH, "figure"), Output(ids.Map.KEY, "data"),
@@ -130,8 +116,11 @@ def register(app: Dash) -> None:
         Input(ids.Map.METRIC, "value"), State(ids.Shell.URL, "search"),
         State(ids.Shell.VIEW, "data"), prevent_initial_call=True,
     )(on_metric_change)
-    app.callback(
+    # a click on an area only rewrites the URL: in the browser (assets/clientside.js), so the
+    # drill-down asks the server once (URL -> view) and then for the panels, not three times
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="drill_to"),
         Output(ids.Shell.URL, "search", allow_duplicate=True),
         Input(ids.Map.GRAPH, "clickData"), State(ids.Shell.URL, "search"),
         prevent_initial_call=True,
-    )(on_map_click)
+    )

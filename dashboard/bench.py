@@ -152,6 +152,61 @@ class Http:
             raise RuntimeError(f"login as {username!r} failed with HTTP {reply.status}")
 
 
+# --- the app's browser-side callbacks, as Python twins --------------------------------------
+
+#: The order ``dashboard.view.to_query`` writes the URL's parameters in.
+QUERY_KEYS = ("area", "metric", "from", "to", "cat", "src", "lang")
+
+
+def _first_params(search: str | None) -> dict[str, str]:
+    """The first value of each parameter, as the browser's ``URLSearchParams.get``."""
+    from urllib.parse import parse_qsl
+
+    out: dict[str, str] = {}
+    for key, value in parse_qsl((search or "").removeprefix("?"), keep_blank_values=True):
+        out.setdefault(key, value)
+    return out
+
+
+def _query(params: dict[str, str]) -> str:
+    """``query()`` of ``assets/clientside.js``: the known parameters in order, trimmed, empty
+    ones and the default language dropped, encoded as ``URLSearchParams`` encodes."""
+    from urllib.parse import quote_plus
+
+    parts = []
+    for key in QUERY_KEYS:
+        value = params.get(key)
+        if value is None:
+            continue
+        value = value.strip()
+        if value == "" or (key == "lang" and value == "zh"):
+            continue
+        parts.append(f"{key}={quote_plus(value, safe='*').replace('~', '%7E')}")
+    return "?" + "&".join(parts) if parts else ""
+
+
+def drill_to(click: dict[str, Any] | None, search: str | None) -> str | None:
+    """``drillTo`` of ``assets/clientside.js`` (None for ``no_update``): a click on an area
+    puts its code in the URL."""
+    from dashboard.view import AREA_CODE
+
+    if not click or not click.get("points"):
+        return None
+    code = next((p["location"] for p in click["points"]
+                 if isinstance(p.get("location"), str)), None)
+    if code is None or not AREA_CODE.fullmatch(code):
+        return None
+    params = _first_params(search)
+    if params.get("area", "").strip() == code:
+        return None
+    params["area"] = code
+    return _query(params)
+
+
+#: ``namespace.function_name`` of each browser-side callback -> its twin.
+CLIENTSIDE: dict[str, Callable[..., Any]] = {"countydash.drill_to": drill_to}
+
+
 # --- a minimal Dash renderer -----------------------------------------------------------------
 
 def stringify_id(cid: Any) -> str:
@@ -194,6 +249,8 @@ class Callback:
     state: list[dict[str, Any]]
     prevent_initial_call: bool
     clientside: bool
+    #: ``namespace.function_name`` of a browser-side callback (:data:`CLIENTSIDE`)
+    clientside_name: str = ""
 
 
 @dataclass
@@ -261,7 +318,8 @@ class Browser:
             Callback(key=d["output"], outputs=_split_output(d["output"]),
                      inputs=[_dep(i) for i in d["inputs"]], state=[_dep(s) for s in d["state"]],
                      prevent_initial_call=bool(d.get("prevent_initial_call")),
-                     clientside=bool(d.get("clientside_function")))
+                     clientside=bool(d.get("clientside_function")),
+                     clientside_name=_clientside_name(d.get("clientside_function")))
             for d in deps
         ]
         self.tree = layout
@@ -315,8 +373,22 @@ class Browser:
         return [f"{cid}.{dep['property']}"]
 
     def _runnable(self, cb: Callback) -> bool:
-        return (not cb.clientside and all(self._present(_parse_id(o)) for o, _ in cb.outputs)
+        """Outputs and inputs present; a browser-side callback only with a Python twin (the
+        big screen's clock has none: it writes nothing a request reads)."""
+        return ((not cb.clientside or cb.clientside_name in CLIENTSIDE)
+                and all(self._present(_parse_id(o)) for o, _ in cb.outputs)
                 and all(self._present(i["id"]) for i in cb.inputs))
+
+    def _run_clientside(self, cb: Callback) -> dict[str, Any]:
+        """A browser-side callback, run by its twin: the response it would write."""
+        args = [self._dep_value(d)["value"] for d in (*cb.inputs, *cb.state)]
+        result = CLIENTSIDE[cb.clientside_name](*args)
+        results = [result] if len(cb.outputs) == 1 else list(result or [])
+        response: dict[str, Any] = {}
+        for (cid, prop), value in zip(cb.outputs, results, strict=False):
+            if value is not None:
+                response.setdefault(cid, {})[prop.split("@", 1)[0]] = value
+        return response
 
     def _triggered(self, changed: set[str]) -> dict[str, set[str]]:
         fired: dict[str, set[str]] = {}
@@ -387,6 +459,19 @@ class Browser:
             ready = ready or list(pending)
             changed: set[str] = set()
             inserted: set[str] = set()
+            local = [key for key in ready if by_key[key].clientside]
+            if local:
+                # browser-side callbacks run at once, before anything goes to the server
+                for key in local:
+                    pending.pop(key)
+                    c, n = self._apply(self._run_clientside(by_key[key]))
+                    changed |= c
+                    inserted |= n
+                for key, props in self._triggered(changed).items():
+                    pending.setdefault(key, set()).update(props)
+                for key in self._initial(inserted):
+                    pending.setdefault(key, set())
+                continue
             payloads = [self._payload(by_key[key], pending.pop(key)) for key in ready]
             started = time.perf_counter()
             replies = self._send(payloads)
@@ -428,6 +513,10 @@ class Browser:
             self.index[cid][prop] = value
             changed.add(f"{cid}.{prop}")
         return self.settle(self._triggered(changed))
+
+
+def _clientside_name(fn: dict[str, Any] | None) -> str:
+    return f"{fn.get('namespace')}.{fn.get('function_name')}" if fn else ""
 
 
 def _parse_id(cid: str) -> Any:
