@@ -457,32 +457,29 @@ class Browser:
                      if not any(stringify_id(i["id"]) in outs[o]
                                 for i in by_key[k].inputs for o in pending if o != k)]
             ready = ready or list(pending)
-            changed: set[str] = set()
-            inserted: set[str] = set()
+            responses: list[dict[str, Any]] = []
             local = [key for key in ready if by_key[key].clientside]
             if local:
                 # browser-side callbacks run at once, before anything goes to the server
                 for key in local:
                     pending.pop(key)
-                    c, n = self._apply(self._run_clientside(by_key[key]))
-                    changed |= c
-                    inserted |= n
-                for key, props in self._triggered(changed).items():
-                    pending.setdefault(key, set()).update(props)
-                for key in self._initial(inserted):
-                    pending.setdefault(key, set())
-                continue
-            payloads = [self._payload(by_key[key], pending.pop(key)) for key in ready]
-            started = time.perf_counter()
-            replies = self._send(payloads)
-            trace.round_walls.append((time.perf_counter() - started) * 1e3)
-            for key, reply in zip(ready, replies, strict=True):
-                trace.requests.append(Request(key, reply.status, reply.ms, reply.wire_bytes,
-                                              round_no))
-                if reply.status == 200 and isinstance(reply.body, dict):
-                    c, n = self._apply(reply.body.get("response", {}))
-                    changed |= c
-                    inserted |= n
+                    responses.append(self._run_clientside(by_key[key]))
+            else:
+                payloads = [self._payload(by_key[key], pending.pop(key)) for key in ready]
+                started = time.perf_counter()
+                replies = self._send(payloads)
+                trace.round_walls.append((time.perf_counter() - started) * 1e3)
+                for key, reply in zip(ready, replies, strict=True):
+                    trace.requests.append(Request(key, reply.status, reply.ms,
+                                                  reply.wire_bytes, round_no))
+                    if reply.status == 200 and isinstance(reply.body, dict):
+                        responses.append(reply.body.get("response", {}))
+            changed: set[str] = set()
+            inserted: set[str] = set()
+            for response in responses:
+                c, n = self._apply(response)
+                changed |= c
+                inserted |= n
             for key, props in self._triggered(changed).items():
                 pending.setdefault(key, set()).update(props)
             for key in self._initial(inserted):
