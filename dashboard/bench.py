@@ -583,31 +583,108 @@ def interactions(areas: Areas, as_of: date, browser: Browser) -> list[tuple[str,
 # --- the floor: one hand-written statement per interaction -----------------------------------
 
 # The yardstick is deliberately raw SQL (not queries/): what a competent hand-written
-# statement over the raw cases table costs with the same indexes. Every value is bound.
-FLOOR_CHILDREN = """
-SELECT a.code,
-  SUM(CASE WHEN x.in_period = 1 THEN 1 ELSE 0 END) AS cases,
-  SUM(CASE WHEN x.in_period = 1 AND x.resolved_at <= :now THEN 1 ELSE 0 END) AS resolved,
-  SUM(CASE WHEN x.in_period = 1 AND x.resolved_at <= :now AND x.resolved_at <= x.due_at
-      THEN 1 ELSE 0 END) AS within_sla,
-  SUM(CASE WHEN x.in_period = 0 THEN 1 ELSE 0 END) AS open_now,
-  SUM(CASE WHEN x.in_period = 0 AND x.due_at < :now THEN 1 ELSE 0 END) AS overdue_now
-FROM (
-  SELECT area_code, resolved_at, due_at, 1 AS in_period FROM cases
-   WHERE reported_at >= :lo AND reported_at < :hi AND area_code IN (SELECT descendant_code
-     FROM area_paths WHERE ancestor_code = :area)
+# statement over the raw tables costs with the same indexes, computing every figure the
+# interaction's panels show. Every value is bound; the few fragments that differ between the
+# databases (hours between two instants, a quantile, gathering a group's values) are filled
+# in per dialect by floor_sql(). Over the county (the tree's root) no area condition is
+# written, as the app writes none.
+#
+# The overview page and every drill-down, metric or period change redraw the same panels of
+# the view's area: per child area (map and table) cases, resolved, within the time limit,
+# the median resolution time, open and overdue now; for the area itself (KPI cards) the same
+# counts with the mean, median and 90th percentile; and the party-branch coverage panel,
+# each month's index over the area's branches (the spread - Gini, fifths - is computed
+# from the gathered values outside SQL, by numpy, as the app does: not timed here).
+FLOOR_OVERVIEW = """
+WITH kids AS (
+  SELECT p.descendant_code AS code, a.code AS child
+  FROM areas a JOIN area_paths p ON p.ancestor_code = a.code
+  WHERE a.parent_code = :area
+), period AS (
+  SELECT c.area_code, c.resolved_at, c.due_at,
+    CASE WHEN c.resolved_at <= :now THEN {hours} END AS h
+  FROM cases c
+  WHERE c.reported_at >= :lo AND c.reported_at < :hi {case_in_area}
+), open_now AS (
+  SELECT c.area_code, c.due_at FROM cases c
+   WHERE c.resolved_at IS NULL AND c.reported_at <= :now {case_in_area}
   UNION ALL
-  SELECT area_code, resolved_at, due_at, 0 AS in_period FROM cases
-   WHERE resolved_at IS NULL AND reported_at <= :now
-  UNION ALL
-  SELECT area_code, resolved_at, due_at, 0 AS in_period FROM cases
-   WHERE resolved_at > :now AND reported_at <= :now
-) x
-JOIN area_paths p ON p.descendant_code = x.area_code
-JOIN areas a ON a.code = p.ancestor_code
-WHERE a.parent_code = :area
-GROUP BY a.code
+  SELECT c.area_code, c.due_at FROM cases c
+   WHERE c.resolved_at > :now AND c.reported_at <= :now {case_in_area}
+), branch_months AS (
+  SELECT m.month, {index} AS v
+  FROM coverage_monthly m {branch_join}
+  WHERE m.month <= :upto {branch_in_area}
+)
+SELECT 'child' AS part, k.child AS k, COUNT(*) AS n1,
+  SUM(CASE WHEN x.h IS NOT NULL THEN 1 ELSE 0 END) AS n2,
+  SUM(CASE WHEN x.h IS NOT NULL AND x.resolved_at <= x.due_at THEN 1 ELSE 0 END) AS n3,
+  CAST(NULL AS {real}) AS x1, {q50} AS x2, CAST(NULL AS {real}) AS x3,
+  CAST(NULL AS TEXT) AS gathered
+FROM period x JOIN kids k ON k.code = x.area_code GROUP BY k.child
+UNION ALL
+SELECT 'child_open', k.child, COUNT(*), SUM(CASE WHEN x.due_at < :now THEN 1 ELSE 0 END),
+  NULL, NULL, NULL, NULL, NULL
+FROM open_now x JOIN kids k ON k.code = x.area_code GROUP BY k.child
+UNION ALL
+SELECT 'area', NULL, COUNT(*), SUM(CASE WHEN x.h IS NOT NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN x.h IS NOT NULL AND x.resolved_at <= x.due_at THEN 1 ELSE 0 END),
+  AVG(x.h), {q50}, {q90}, NULL
+FROM period x
+UNION ALL
+SELECT 'area_open', NULL, COUNT(*), SUM(CASE WHEN x.due_at < :now THEN 1 ELSE 0 END),
+  NULL, NULL, NULL, NULL, NULL
+FROM open_now x
+UNION ALL
+SELECT 'month', {month_text}, COUNT(*), NULL, NULL, NULL, NULL, NULL, {gather}
+FROM branch_months b GROUP BY b.month
 """
+
+#: Per dialect: the fragments of FLOOR_OVERVIEW (``{x}`` the column a fragment applies to).
+FLOOR_DIALECTS = {
+    "postgresql": {
+        "hours": "(date_part('epoch', c.resolved_at - c.reported_at) / 3600.0)",
+        "real": "double precision",
+        "quantile": "percentile_cont({p}) WITHIN GROUP (ORDER BY x.h)",
+        "gather": "string_agg(b.v::text, ',') FILTER (WHERE b.v IS NOT NULL)",
+        "month_text": "CAST(b.month AS text)",
+    },
+    "sqlite": {
+        # cd_quantile: the quantile of a gathered list, registered on every SQLite connection
+        "hours": "((unixepoch(c.resolved_at) - unixepoch(c.reported_at)) / 3600.0)",
+        "real": "REAL",
+        "quantile": "cd_quantile(group_concat(x.h), {p})",
+        "gather": "group_concat(b.v)",
+        "month_text": "CAST(b.month AS TEXT)",
+    },
+}
+
+#: The coverage index's shares, as in the published formula (a zero denominator: NULL).
+FLOOR_SHARES = {
+    "registered": "CAST(m.registered AS {real}) / NULLIF(m.members, 0)",
+    "active": "CAST(m.active_30d AS {real}) / NULLIF(m.members, 0)",
+    "study": "CAST(m.study_completion AS {real})",
+    "meetings": "CAST(m.meetings_recorded AS {real}) / NULLIF(m.meetings_required, 0)",
+    "broadband": "CAST(m.broadband_households AS {real}) / NULLIF(m.households, 0)",
+}
+
+
+def floor_sql(template: str, dialect: str, weights: dict[str, float], root: bool) -> str:
+    """``template`` with the fragments of ``dialect``; the coverage index written out with
+    the weights in force (bound as ``:w_<indicator>``); no area condition over the root."""
+    d = FLOOR_DIALECTS["postgresql" if dialect == "postgresql" else "sqlite"]
+    terms = [f":w_{k} * " + FLOOR_SHARES[k].format(real=d["real"])
+             for k, w in weights.items() if w > 0]
+    index = "100.0 * (" + " + ".join(terms) + ")" if terms else "NULL"
+    below = "(SELECT descendant_code FROM area_paths WHERE ancestor_code = :area)"
+    return template.format(
+        hours=d["hours"], q50=d["quantile"].format(p="0.5"), q90=d["quantile"].format(p="0.9"),
+        gather=d["gather"], month_text=d["month_text"], index=index, real=d["real"],
+        case_in_area="" if root else f"AND c.area_code IN {below}",
+        branch_join="" if root else "JOIN party_branches b2 ON b2.id = m.branch_id",
+        branch_in_area="" if root else f"AND b2.area_code IN {below}",
+    )
+
 
 FLOOR_CATEGORIES = """
 SELECT COALESCE(k.parent_code, k.code) AS major, COUNT(*) AS cases,
@@ -623,22 +700,31 @@ GROUP BY COALESCE(k.parent_code, k.code)
 """
 
 
-def floor_statements(areas: Areas, as_of: date) -> dict[str, tuple[str, dict[str, Any]]]:
+def floor_statements(areas: Areas, as_of: date, dialect: str,
+                     weights: dict[str, float] | None = None
+                     ) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Per interaction, the floor's statement and its bound values."""
     from datetime import datetime
 
+    from dashboard.indicators import configured_weights
+
+    w = configured_weights() if weights is None else weights
     now = datetime.combine(as_of, datetime.min.time())
     hi = now
     lo30, lo365 = hi - timedelta(days=30), hi - timedelta(days=365)
+    upto = (as_of - timedelta(days=1)).replace(day=1)
+    bound = {f"w_{k}": float(v) for k, v in w.items() if v > 0}
+
+    def overview(area: str, lo: datetime) -> tuple[str, dict[str, Any]]:
+        sql = floor_sql(FLOOR_OVERVIEW, dialect, w, root=area == areas.county)
+        return sql, {"area": area, "lo": lo, "hi": hi, "now": now, "upto": upto, **bound}
+
     return {
-        "open_overview": (FLOOR_CHILDREN, {"area": areas.county, "lo": lo30, "hi": hi,
-                                           "now": now}),
-        "drill_town": (FLOOR_CHILDREN, {"area": areas.town, "lo": lo30, "hi": hi, "now": now}),
-        "drill_village": (FLOOR_CHILDREN, {"area": areas.village, "lo": lo30, "hi": hi,
-                                           "now": now}),
-        "change_metric": (FLOOR_CHILDREN, {"area": areas.village, "lo": lo30, "hi": hi,
-                                           "now": now}),
-        "change_period": (FLOOR_CHILDREN, {"area": areas.village, "lo": lo365, "hi": hi,
-                                           "now": now}),
+        "open_overview": overview(areas.county, lo30),
+        "drill_town": overview(areas.town, lo30),
+        "drill_village": overview(areas.village, lo30),
+        "change_metric": overview(areas.village, lo30),
+        "change_period": overview(areas.village, lo365),
         "open_case_page": (FLOOR_CATEGORIES, {"area": areas.county, "lo": lo30, "hi": hi,
                                               "now": now}),
     }
@@ -1111,7 +1197,8 @@ def run(scale: str = "large", database: str = "sqlite", *, database_url: str | N
     as_of = db.as_of(engine).date()
     areas = pick_areas(database_url)
     floors = {name: time_floor(database_url, sql, params)
-              for name, (sql, params) in floor_statements(areas, as_of).items()}
+              for name, (sql, params)
+              in floor_statements(areas, as_of, engine.dialect.name).items()}
     with running_server(database_url, workers, redis_url) as (server, cache):
         say(f"server {server.base} ({workers} workers, cache: {cache.kind})")
         raw = measure(server, cache, areas, as_of, cold, warm, warmup, say)
