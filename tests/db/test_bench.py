@@ -23,10 +23,12 @@ def check_report(report: dict, engine: Engine, dialect: str) -> None:
     assert names == INTERACTIONS
     for row in report["interactions"]:
         for key in ("cold_p50_ms", "cold_p95_ms", "warm_p95_ms", "floor_ms",
-                    "ratio_to_floor"):
+                    "ratio_to_floor", "sum_ratio_to_floor"):
             assert isinstance(row[key], float) and math.isfinite(row[key]) and row[key] > 0, (
                 row["name"], key, row[key])
         assert row["cold_p95_ms"] >= row["cold_p50_ms"]
+        assert row["sum_ratio_to_floor"] >= row["ratio_to_floor"]  # a sum >= its longest path
+        assert row["floor_covers"] == bench.FLOOR_COVERS[row["name"]]
         assert isinstance(row["bytes"], int) and row["bytes"] > 0
         assert row["requests"] >= 3  # URL -> view -> panels: the chain ran
     assert report["peak_rss_mb"] > 50  # a Dash app with pandas is never smaller
