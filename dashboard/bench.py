@@ -1099,8 +1099,9 @@ def format_table(report: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in report["interactions"]:
+        floor = f"{r['floor_ms']:.0f}" if r["floor_ms"] >= 10 else f"{r['floor_ms']:.1f}"
         lines.append(f"| {r['name']} | {r['cold_p50_ms']:.0f} | {r['cold_p95_ms']:.0f} | "
-                     f"{r['warm_p95_ms']:.1f} | {r['floor_ms']:.0f} | "
+                     f"{r['warm_p95_ms']:.1f} | {floor} | "
                      f"{r['ratio_to_floor']:.1f} | {r['sum_ratio_to_floor']:.1f} | "
                      f"{r['bytes'] / 1024:.0f} |")
     for name in report["missing"]:
