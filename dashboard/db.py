@@ -122,10 +122,16 @@ def get_engine(url: str) -> Engine:
 
         return engine
     # analytic sorts (quantiles, rankings of 40,000 branch-months) spill to disk at the
-    # default 4 MB; 32 MB per sort keeps them in memory. A request thread may hold up to
-    # SIDE_BY_SIDE connections at once (side_by_side), hence the pool of 8 + 8.
+    # default 4 MB; 32 MB per sort keeps them in memory. psycopg prepares a statement run
+    # five times on a connection, and PostgreSQL gives a prepared statement, after five
+    # executions, one generic plan for any values: a month of one town's cases per child
+    # then took 260 ms instead of 19 (the children probed one by one), on every cold showing
+    # once a worker had run for a while; each execution is planned for its values instead.
+    # A request thread may hold up to SIDE_BY_SIDE connections at once (side_by_side),
+    # hence the pool of 8 + 8.
+    options = "-c work_mem=32MB -c plan_cache_mode=force_custom_plan"
     engine = create_engine(url, pool_size=8, max_overflow=8,
-                           connect_args={"options": "-c work_mem=32MB"})
+                           connect_args={"options": options})
     ping_when_idle(engine)
     return engine
 
