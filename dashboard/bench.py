@@ -580,9 +580,9 @@ def interactions(areas: Areas, as_of: date, browser: Browser) -> list[tuple[str,
     return out
 
 
-# --- the floor: one hand-written statement per interaction (dashboard.floors) ---------------
+# --- the floor: one hand-written statement per interaction (queries.floors) -----------------
 
-from dashboard.floors import FLOOR_COVERS, floor_statements, time_floor  # noqa: E402,F401
+from queries.floors import FLOOR_COVERS, floor_statements, time_floor  # noqa: E402,F401
 
 # --- data ------------------------------------------------------------------------------------
 

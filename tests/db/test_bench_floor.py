@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard import bench, db, floors
+from dashboard import bench, db
 from dashboard.indicators import as_key
 from queries import case_analytics as ca
+from queries import floors
 from queries.cases import fetch_children_figures, fetch_kpis
 from queries.context import QueryContext
 from queries.coverage import fetch_coverage_trend

@@ -2,8 +2,9 @@
 raw tables that computes the figures the interaction's panels show (``countydash bench``
 compares the app's server time with it).
 
-The statements are deliberately raw SQL, not built by ``queries/``: what a competent hand
-costs with the same indexes. ``tests/db/test_bench_floor.py`` checks every part of every
+SQL lives in ``queries/``, so these do; but they are deliberately raw text, not built from
+the app's own query builders beside them: what a competent hand costs with the same
+indexes. ``tests/db/test_bench_floor.py`` checks every part of every
 statement against the app's own queries, on both databases.
 """
 
