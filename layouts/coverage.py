@@ -132,12 +132,23 @@ def indicator_names(keys: Sequence[str], lang: str) -> str:
     return t("coverage.sep", lang).join(t(f"coverage.ind.{k}", lang) for k in keys)
 
 
+def valid_ends(trend: pd.DataFrame, col: str) -> tuple[int, int] | None:
+    """Positions of the first and the last month with a value in ``col``; None with fewer
+    than two such months (a mask over one column: ``dropna`` copied the whole frame, 1 ms a
+    call, five calls a panel)."""
+    if trend.empty:
+        return None
+    found = np.flatnonzero(~np.isnan(trend[col].to_numpy(dtype=float)))
+    return (int(found[0]), int(found[-1])) if len(found) >= 2 else None
+
+
 def direction(trend: pd.DataFrame) -> str:
     """widening, narrowing, stable (by the Gini, first month vs last) or one_month."""
-    valid = trend.dropna(subset=["gini"])
-    if len(valid) < 2:
+    ends = valid_ends(trend, "gini")
+    if ends is None:
         return "one_month"
-    delta = float(valid["gini"].iloc[-1] - valid["gini"].iloc[0])
+    gini = trend["gini"].to_numpy(dtype=float)
+    delta = float(gini[ends[1]] - gini[ends[0]])
     if delta > STABLE_GINI:
         return "widening"
     if delta < -STABLE_GINI:
@@ -151,8 +162,9 @@ def spread_note(trend: pd.DataFrame, lang: str) -> html.Div:
     if way == "one_month":
         return html.Div(t("coverage.spread.one_month", lang), className="spread-note",
                         **{"data-direction": way})
-    valid = trend.dropna(subset=["gini"])
-    first, last = valid.iloc[0], valid.iloc[-1]
+    ends = valid_ends(trend, "gini")
+    assert ends is not None  # direction() said there are two months
+    first, last = trend.iloc[ends[0]], trend.iloc[ends[1]]
     mark = {"widening": "▲", "narrowing": "▼", "stable": "■"}[way]
     text = t(f"coverage.spread.{way}", lang, first=month_label(first["month"], lang),
              g0=fmt_gini(first["gini"]), g1=fmt_gini(last["gini"]),
@@ -179,13 +191,14 @@ def _card(name: str, label: str, value: str, unit: str, raw: float | None, *,
 
 def _delta(trend: pd.DataFrame, col: str, fmt: Any, lang: str, worse_up: bool = True
            ) -> html.Span | None:
-    valid = trend.dropna(subset=[col])
-    if len(valid) < 2:
+    ends = valid_ends(trend, col)
+    if ends is None:
         return None
-    d = float(valid[col].iloc[-1] - valid[col].iloc[0])
+    values = trend[col].to_numpy(dtype=float)
+    d = float(values[ends[1]] - values[ends[0]])
     arrow = "▲" if d > 0 else ("▼" if d < 0 else "■")
     worse = (d > 0) == worse_up and d != 0
-    text = t("coverage.since", lang, month=month_label(valid["month"].iloc[0], lang),
+    text = t("coverage.since", lang, month=month_label(trend["month"].iloc[ends[0]], lang),
              delta=f"{arrow}{fmt(abs(d))}")
     return html.Span(text, className="delta worse" if worse else "delta")
 
