@@ -4,8 +4,8 @@ compares the app's server time with it).
 
 SQL lives in ``queries/``, so these do; but they are deliberately raw text, not built from
 the app's own query builders beside them: what a competent hand costs with the same
-indexes. ``tests/db/test_bench_floor.py`` checks every part of every
-statement against the app's own queries, on both databases.
+indexes. ``tests/db/test_bench_floor.py`` checks every part of every statement against the
+app's own queries, on both databases.
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from typing import Any
 # the published definitions: the histogram's bins, the backlog's ages, the stages
 from queries.case_analytics import AGE_EDGES, HIST_EDGES, LIST_CAP, STAGES
 
-# The yardstick is deliberately raw SQL (not queries/): what a competent hand-written
-# statement over the raw tables costs with the same indexes, computing every figure the
-# interaction's panels show. Every value is bound; the few fragments that differ between the
+# Every value is bound; the few fragments that differ between the
 # databases (seconds between two instants, a quantile, gathering a group's values) are filled
 # in per dialect by floor_sql(). Over the county (the tree's root) no area condition is
 # written, as the app writes none.
