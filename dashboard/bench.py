@@ -580,10 +580,6 @@ def interactions(areas: Areas, as_of: date, browser: Browser) -> list[tuple[str,
     return out
 
 
-# --- the floor: one hand-written statement per interaction (queries.floors) -----------------
-
-from queries.floors import FLOOR_COVERS, floor_statements, time_floor  # noqa: E402,F401
-
 # --- data ------------------------------------------------------------------------------------
 
 def _meta(url: str) -> dict[str, str]:
@@ -976,12 +972,17 @@ def measure(server: Server, cache: CacheBackend, areas: Areas, as_of: date, cold
 
 
 def summarise(raw: list[dict[str, Any]], floors: dict[str, float]) -> list[dict[str, Any]]:
+    # the floors (queries.floors) are imported where they are used: every `countydash`
+    # command imports this module for its arguments, and they bring pandas along
+    from queries.floors import FLOOR_COVERS
+
     out = []
     for item in raw:
         cold = [t.critical_ms for t in item["cold"]]
         warm = [t.critical_ms for t in item["warm"]]
         floor = floors.get(item["name"], math.nan)
         p50 = percentile(cold, 0.5)
+        sum_p50 = percentile([t.sum_ms for t in item["cold"]], 0.5)
         slowest = max(item["cold"][0].requests, key=lambda r: r.ms)
         out.append({
             "name": item["name"],
@@ -989,7 +990,7 @@ def summarise(raw: list[dict[str, Any]], floors: dict[str, float]) -> list[dict[
             "cold_p95_ms": round(percentile(cold, 0.95), 1),
             "warm_p50_ms": round(percentile(warm, 0.5), 1),
             "warm_p95_ms": round(percentile(warm, 0.95), 1),
-            "cold_sum_p50_ms": round(percentile([t.sum_ms for t in item["cold"]], 0.5), 1),
+            "cold_sum_p50_ms": round(sum_p50, 1),
             "browser_cold_p50_ms": round(percentile(
                 [t.wall_ms for t in item["browser_cold"]], 0.5), 1),
             "browser_cold_p95_ms": round(percentile(
@@ -1000,8 +1001,7 @@ def summarise(raw: list[dict[str, Any]], floors: dict[str, float]) -> list[dict[
             "ratio_to_floor": round(p50 / floor, 2) if floor > 0 else math.nan,
             # the critical path overlaps the panels' requests (several workers); their sum
             # is the work the server did for the same figures
-            "sum_ratio_to_floor": round(percentile([t.sum_ms for t in item["cold"]], 0.5)
-                                        / floor, 2) if floor > 0 else math.nan,
+            "sum_ratio_to_floor": round(sum_p50 / floor, 2) if floor > 0 else math.nan,
             "floor_covers": FLOOR_COVERS.get(item["name"], ""),
             "bytes": int(statistics.median(t.wire_bytes for t in item["cold"])),
             "requests": len(item["cold"][0].requests),
@@ -1038,6 +1038,8 @@ def run(scale: str = "large", database: str = "sqlite", *, database_url: str | N
     engine = db.get_engine(database_url)
     as_of = db.as_of(engine).date()
     areas = pick_areas(database_url)
+    from queries.floors import floor_statements, time_floor
+
     floors = {name: time_floor(database_url, sql, params)
               for name, (sql, params)
               in floor_statements(areas, as_of, engine.dialect.name).items()}

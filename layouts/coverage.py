@@ -132,23 +132,26 @@ def indicator_names(keys: Sequence[str], lang: str) -> str:
     return t("coverage.sep", lang).join(t(f"coverage.ind.{k}", lang) for k in keys)
 
 
-def valid_ends(trend: pd.DataFrame, col: str) -> tuple[int, int] | None:
-    """Positions of the first and the last month with a value in ``col``; None with fewer
-    than two such months (a mask over one column: ``dropna`` copied the whole frame, 1 ms a
-    call, five calls a panel)."""
+def change(trend: pd.DataFrame, col: str) -> tuple[int, int, float] | None:
+    """Positions of the first and the last month with a value in ``col`` and the change
+    between them; None with fewer than two such months (a mask over one column: ``dropna``
+    copied the whole frame, 1 ms a call, five calls a panel)."""
     if trend.empty:
         return None
-    found = np.flatnonzero(~np.isnan(trend[col].to_numpy(dtype=float)))
-    return (int(found[0]), int(found[-1])) if len(found) >= 2 else None
+    values = trend[col].to_numpy(dtype=float)
+    found = np.flatnonzero(~np.isnan(values))
+    if len(found) < 2:
+        return None
+    first, last = int(found[0]), int(found[-1])
+    return first, last, float(values[last] - values[first])
 
 
 def direction(trend: pd.DataFrame) -> str:
     """widening, narrowing, stable (by the Gini, first month vs last) or one_month."""
-    ends = valid_ends(trend, "gini")
-    if ends is None:
+    moved = change(trend, "gini")
+    if moved is None:
         return "one_month"
-    gini = trend["gini"].to_numpy(dtype=float)
-    delta = float(gini[ends[1]] - gini[ends[0]])
+    delta = moved[2]
     if delta > STABLE_GINI:
         return "widening"
     if delta < -STABLE_GINI:
@@ -162,9 +165,9 @@ def spread_note(trend: pd.DataFrame, lang: str) -> html.Div:
     if way == "one_month":
         return html.Div(t("coverage.spread.one_month", lang), className="spread-note",
                         **{"data-direction": way})
-    ends = valid_ends(trend, "gini")
-    assert ends is not None  # direction() said there are two months
-    first, last = trend.iloc[ends[0]], trend.iloc[ends[1]]
+    moved = change(trend, "gini")
+    assert moved is not None  # direction() said there are two months
+    first, last = trend.iloc[moved[0]], trend.iloc[moved[1]]
     mark = {"widening": "▲", "narrowing": "▼", "stable": "■"}[way]
     text = t(f"coverage.spread.{way}", lang, first=month_label(first["month"], lang),
              g0=fmt_gini(first["gini"]), g1=fmt_gini(last["gini"]),
@@ -191,14 +194,13 @@ def _card(name: str, label: str, value: str, unit: str, raw: float | None, *,
 
 def _delta(trend: pd.DataFrame, col: str, fmt: Any, lang: str, worse_up: bool = True
            ) -> html.Span | None:
-    ends = valid_ends(trend, col)
-    if ends is None:
+    moved = change(trend, col)
+    if moved is None:
         return None
-    values = trend[col].to_numpy(dtype=float)
-    d = float(values[ends[1]] - values[ends[0]])
+    first, _, d = moved
     arrow = "▲" if d > 0 else ("▼" if d < 0 else "■")
     worse = (d > 0) == worse_up and d != 0
-    text = t("coverage.since", lang, month=month_label(trend["month"].iloc[ends[0]], lang),
+    text = t("coverage.since", lang, month=month_label(trend["month"].iloc[first], lang),
              delta=f"{arrow}{fmt(abs(d))}")
     return html.Span(text, className="delta worse" if worse else "delta")
 

@@ -284,9 +284,12 @@ def fetch_coverage_trend(ctx: QueryContext, area: str, upto: date,
         out["bottom_mean"].append(bottom)
         out["top_mean"].append(top)
         out["quintile_gap"].append(top - bottom if n >= 2 else math.nan)
-    return pd.DataFrame({c: np.asarray(v, dtype=object if c == "month" else
-                                       int if c in ("rows", "judged", "flagged") else float)
+    return pd.DataFrame({c: np.asarray(v, dtype=TREND_DTYPES.get(c, float))
                          for c, v in out.items()})
+
+
+#: The trend's columns that are not floats.
+TREND_DTYPES: dict[str, Any] = {"month": object, "rows": int, "judged": int, "flagged": int}
 
 
 def _float(value: Any) -> float:

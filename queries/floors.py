@@ -15,8 +15,17 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-# the published definitions: the histogram's bins, the backlog's ages, the stages
-from queries.case_analytics import AGE_EDGES, HIST_EDGES, LIST_CAP, STAGES
+# the published definitions: the histogram's bins, the backlog's ages, the stages, the
+# comparison periods and instants, a day range's instants
+from queries.case_analytics import (
+    AGE_EDGES,
+    HIST_EDGES,
+    LIST_CAP,
+    STAGES,
+    comparison_instants,
+    comparison_periods,
+)
+from queries.cases import period_bounds
 
 # Every value is bound; the few fragments that differ between the
 # databases (seconds between two instants, a quantile, gathering a group's values) are filled
@@ -74,31 +83,53 @@ SELECT 'month', {month_text}, COUNT(*), NULL, NULL, NULL, NULL, NULL, {gather}
 FROM branch_months b GROUP BY b.month
 """
 
-#: Per dialect: the fragments of FLOOR_OVERVIEW (``{x}`` the column a fragment applies to).
-FLOOR_DIALECTS = {
+#: Per dialect: the fragments of both statements (``{a}``, ``{b}``, ``{p}``, ``{v}``: the
+#: columns and the probability a fragment applies to).
+DIALECTS = {
     "postgresql": {
-        "seconds": "date_part('epoch', c.resolved_at - c.reported_at)",
-        "real": "double precision",
-        "unindexed": "",
+        "sec": "date_part('epoch', {b} - {a})",
+        "quantile": "(percentile_cont({p}) WITHIN GROUP (ORDER BY {v}) / 3600.0)",
+        "real": "double precision", "int": "bigint", "unindexed": "",
         # a hash join of the month's cases to the children's subtrees, not 6,000 index
         # probes (63 -> 30 ms at county level, as the app's queries do it)
         "case_key": "x.area_code || ''",
-        "quantile": "percentile_cont({p}) WITHIN GROUP (ORDER BY x.s) / 3600.0",
         "gather": "string_agg(b.v::text, ',') FILTER (WHERE b.v IS NOT NULL)",
         "month_text": "CAST(b.month AS text)",
+        "day": "to_char(date_trunc('day', x.reported_at), 'YYYY-MM-DD')",
+        "dow": "CAST(EXTRACT(dow FROM x.reported_at) AS INTEGER)",
+        "hour": "CAST(EXTRACT(hour FROM x.reported_at) AS INTEGER)",
     },
     "sqlite": {
+        # whole seconds, gathered as integers (faster to write and to read than doubles);
         # cd_quantile: the quantile of a gathered list, registered on every SQLite connection
-        # whole seconds, gathered as integers (faster to write and to read than doubles)
-        "seconds": "(unixepoch(c.resolved_at) - unixepoch(c.reported_at))",
-        "real": "REAL",
-        "unindexed": "+",
+        "sec": "(unixepoch({b}) - unixepoch({a}))",
+        "quantile": "(cd_quantile(group_concat({v}), {p}) / 3600.0)",
+        "real": "REAL", "int": "INTEGER", "unindexed": "+",
         "case_key": "x.area_code",
-        "quantile": "(cd_quantile(group_concat(x.s), {p}) / 3600.0)",
         "gather": "group_concat(b.v)",
         "month_text": "CAST(b.month AS TEXT)",
+        "day": "date(x.reported_at)",
+        "dow": "CAST(strftime('%w', x.reported_at) AS INTEGER)",
+        "hour": "CAST(strftime('%H', x.reported_at) AS INTEGER)",
     },
 }
+
+#: The area's subtree, as every scan below the root is held to it.
+BELOW = "(SELECT descendant_code FROM area_paths WHERE ancestor_code = :area)"
+
+
+def dialect_of(name: str) -> dict[str, str]:
+    return DIALECTS["postgresql" if name == "postgresql" else "sqlite"]
+
+
+def case_conditions(d: dict[str, str], root: bool) -> tuple[str, str]:
+    """The area conditions of a scan of cases, and of its "resolved after now" part: read
+    from the (resolved_at, ...) index, where SQLite would pick the area's index and read
+    every case of the area ("+": not indexed). None over the root."""
+    if root:
+        return "", ""
+    return f"AND c.area_code IN {BELOW}", f"AND {d['unindexed']}c.area_code IN {BELOW}"
+
 
 #: The coverage index's shares, as in the published formula (a zero denominator: NULL).
 FLOOR_SHARES = {
@@ -113,21 +144,21 @@ FLOOR_SHARES = {
 def floor_sql(template: str, dialect: str, weights: dict[str, float], root: bool) -> str:
     """``template`` with the fragments of ``dialect``; the coverage index written out with
     the weights in force (bound as ``:w_<indicator>``); no area condition over the root."""
-    d = FLOOR_DIALECTS["postgresql" if dialect == "postgresql" else "sqlite"]
+    d = dialect_of(dialect)
     terms = [f":w_{k} * " + FLOOR_SHARES[k].format(real=d["real"])
              for k, w in weights.items() if w > 0]
     index = "100.0 * (" + " + ".join(terms) + ")" if terms else "NULL"
-    below = "(SELECT descendant_code FROM area_paths WHERE ancestor_code = :area)"
+    in_area, late_in_area = case_conditions(d, root)
+
+    def q(p: float) -> str:
+        return d["quantile"].format(p=p, v="x.s")
+
     return template.format(
-        seconds=d["seconds"], q50=d["quantile"].format(p="0.5"), q90=d["quantile"].format(p="0.9"),
+        seconds=d["sec"].format(a="c.reported_at", b="c.resolved_at"), q50=q(0.5), q90=q(0.9),
         gather=d["gather"], month_text=d["month_text"], index=index, real=d["real"],
-        case_key=d["case_key"],
-        case_in_area="" if root else f"AND c.area_code IN {below}",
-        # the cases resolved after now: read from the (resolved_at, ...) index, where SQLite
-        # would pick the area's index and read every case of the area ("+": not indexed)
-        late_in_area="" if root else f"AND {d['unindexed']}c.area_code IN {below}",
+        case_key=d["case_key"], case_in_area=in_area, late_in_area=late_in_area,
         branch_join="" if root else "JOIN party_branches b2 ON b2.id = m.branch_id",
-        branch_in_area="" if root else f"AND b2.area_code IN {below}",
+        branch_in_area="" if root else f"AND b2.area_code IN {BELOW}",
     )
 
 
@@ -150,26 +181,6 @@ CASE_NUMBERS = [f"x{i}" for i in range(1, 9)]
 #: default horizon DEFAULT_RISK_HOURS; the risk list is capped at LIST_CAP).
 OVERDUE_ROWS, RISK_ROWS, RISK_HOURS = 200, LIST_CAP, 24
 
-CASE_DIALECTS = {
-    "postgresql": {
-        "sec": "date_part('epoch', {b} - {a})",
-        "quantile": "(percentile_cont({p}) WITHIN GROUP (ORDER BY {v}) / 3600.0)",
-        "day": "to_char(date_trunc('day', x.reported_at), 'YYYY-MM-DD')",
-        "dow": "CAST(EXTRACT(dow FROM x.reported_at) AS INTEGER)",
-        "hour": "CAST(EXTRACT(hour FROM x.reported_at) AS INTEGER)",
-        "real": "double precision", "int": "bigint", "unindexed": "",
-    },
-    "sqlite": {
-        "sec": "(unixepoch({b}) - unixepoch({a}))",
-        "quantile": "(cd_quantile(group_concat({v}), {p}) / 3600.0)",
-        "day": "date(x.reported_at)",
-        "dow": "CAST(strftime('%w', x.reported_at) AS INTEGER)",
-        "hour": "CAST(strftime('%H', x.reported_at) AS INTEGER)",
-        "real": "REAL", "int": "INTEGER", "unindexed": "+",
-    },
-}
-
-
 def as_counts(exprs: list[str]) -> dict[str, str]:
     """``exprs`` as the first count columns (n1, n2, ...)."""
     return dict(zip(CASE_COUNTS[:len(exprs)], exprs, strict=True))
@@ -177,10 +188,8 @@ def as_counts(exprs: list[str]) -> dict[str, str]:
 
 def case_page_sql(dialect: str, root: bool) -> str:
     """The case page's floor (see above) for ``dialect``; no area condition over the root."""
-    d = CASE_DIALECTS["postgresql" if dialect == "postgresql" else "sqlite"]
-    below = "(SELECT descendant_code FROM area_paths WHERE ancestor_code = :area)"
-    in_area = "" if root else f"AND c.area_code IN {below}"
-    late_in_area = "" if root else f"AND {d['unindexed']}c.area_code IN {below}"
+    d = dialect_of(dialect)
+    in_area, late_in_area = case_conditions(d, root)
 
     def sec(a: str, b: str) -> str:
         return d["sec"].format(a=a, b=b)
@@ -301,7 +310,6 @@ def case_page_sql(dialect: str, root: bool) -> str:
                               zip(out[1:], CASE_TEXT + CASE_COUNTS + CASE_NUMBERS, strict=True)]
         return f"SELECT {', '.join(out)}\n{frm.format(key=d['case_key'])}"
 
-    d = {**d, "case_key": "x.area_code || ''" if dialect == "postgresql" else "x.area_code"}
     ctes = [period("p", "lo", "hi", True), period("pp", "lo_prev", "hi_prev", False),
             period("py", "lo_ya", "hi_ya", False), open_at("o", "now", True),
             open_at("o_prev", "t_prev", False), open_at("o_ya", "t_ya", False),
@@ -313,23 +321,20 @@ def case_page_sql(dialect: str, root: bool) -> str:
 
 def case_page_params(area: str, as_of: date, days: int = 30) -> dict[str, Any]:
     """The bound values of :func:`case_page_sql` for the last ``days`` days before ``as_of``
-    (the view's default period), as the page compares them (queries.case_analytics)."""
+    (the view's default period), compared as the page compares them: the periods and the
+    snapshot instants of :mod:`queries.case_analytics`."""
     from datetime import datetime
 
     now = datetime.combine(as_of, datetime.min.time())
-    lo = now - timedelta(days=days)
-
-    def year_before(day: datetime) -> datetime:
-        try:
-            return day.replace(year=day.year - 1)
-        except ValueError:
-            return day.replace(year=day.year - 1, day=28)
-
-    last = now - timedelta(days=1)
-    return {"area": area, "now": now, "lo": lo, "hi": now,
-            "lo_prev": lo - timedelta(days=days), "hi_prev": lo,
-            "lo_ya": year_before(lo), "hi_ya": year_before(last) + timedelta(days=1),
-            "t_prev": now - timedelta(days=days), "t_ya": year_before(now),
+    start, end = as_of - timedelta(days=days), as_of - timedelta(days=1)
+    periods = {name: period_bounds(lo, hi)
+               for name, (lo, hi) in comparison_periods(start, end).items()}
+    instants = comparison_instants(now, start, end)
+    return {"area": area, "now": now,
+            "lo": periods["current"][0], "hi": periods["current"][1],
+            "lo_prev": periods["previous"][0], "hi_prev": periods["previous"][1],
+            "lo_ya": periods["year_ago"][0], "hi_ya": periods["year_ago"][1],
+            "t_prev": instants["previous"], "t_ya": instants["year_ago"],
             "horizon": now + timedelta(hours=RISK_HOURS),
             **{f"age{i}": now - timedelta(hours=h) for i, h in enumerate(AGE_EDGES)}}
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from dashboard import bench
+from queries import floors
 from tests import reference
 
 INTERACTIONS = {"open_overview", "drill_town", "drill_village", "change_metric",
@@ -28,7 +29,7 @@ def check_report(report: dict, engine: Engine, dialect: str) -> None:
                 row["name"], key, row[key])
         assert row["cold_p95_ms"] >= row["cold_p50_ms"]
         assert row["sum_ratio_to_floor"] >= row["ratio_to_floor"]  # a sum >= its longest path
-        assert row["floor_covers"] == bench.FLOOR_COVERS[row["name"]]
+        assert row["floor_covers"] == floors.FLOOR_COVERS[row["name"]]
         assert isinstance(row["bytes"], int) and row["bytes"] > 0
         assert row["requests"] >= 3  # URL -> view -> panels: the chain ran
     assert report["peak_rss_mb"] > 50  # a Dash app with pandas is never smaller

@@ -37,7 +37,7 @@ def test_overview_floor_computes_the_panels_figures(demo_engine: Engine, name: s
     url = demo_engine.url.render_as_string(hide_password=False)
     as_of = db.as_of(demo_engine).date()
     areas = bench.pick_areas(url)
-    sql, params = bench.floor_statements(areas, as_of, demo_engine.dialect.name)[name]
+    sql, params = floors.floor_statements(areas, as_of, demo_engine.dialect.name)[name]
     with demo_engine.connect() as conn:
         rows = pd.DataFrame(conn.execute(text(sql), params).mappings().all())
     area = params["area"]
@@ -87,7 +87,7 @@ def test_floor_leaves_out_no_area_condition_below_the_root(sqlite_engine: Engine
     it, every scan is held to the area's subtree."""
     url = sqlite_engine.url.render_as_string(hide_password=False)
     areas = bench.pick_areas(url)
-    stmts = bench.floor_statements(areas, db.as_of(sqlite_engine).date(), "sqlite")
+    stmts = floors.floor_statements(areas, db.as_of(sqlite_engine).date(), "sqlite")
     county, _ = stmts["open_overview"]
     town, _ = stmts["drill_town"]
     assert "ancestor_code = :area" not in county
