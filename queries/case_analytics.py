@@ -42,6 +42,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -145,15 +146,17 @@ def category_filter(cat: str) -> ColumnElement[bool]:
                c.category_code.in_(select(cc.code).where(cc.parent_code == cat)))
 
 
-def case_filter(ctx: QueryContext, area: str, cat: str | None, src: str | None
+def case_filter(ctx: QueryContext, area: str | None, cat: str | None, src: str | None
                 ) -> ColumnElement[bool]:
-    """Area (and caller's scope), category and source conditions of every case query."""
-    conds = [within(c.area_code, area, ctx)]
+    """Area (and caller's scope), category and source conditions of every case query;
+    ``area=None`` where the FROM clause already holds the cases to an area and the caller's
+    scope (:func:`queries.cases.to_children`)."""
+    conds = [within(c.area_code, area, ctx)] if area is not None else []
     if cat:
         conds.append(category_filter(cat))
     if src:
         conds.append(c.source == src)
-    return and_(*conds)
+    return and_(true(), *conds)
 
 
 def shift_year(day: date, years: int = -1) -> date:
@@ -314,21 +317,23 @@ def fetch_kpi_comparison(ctx: QueryContext, area: str, start: date, end: date,
 
 # --- breakdowns by a grouping key -----------------------------------------------------------
 
-def _grouping(ctx: QueryContext, by: str, area: str
+def _grouping(ctx: QueryContext, by: str, area: str, cat: str | None, src: str | None
               ) -> tuple[Any, FromClause, list[ColumnElement[bool]]]:
-    """Key column, FROM clause and extra conditions of a breakdown ``by``."""
+    """Key column, FROM clause and conditions (area, scope, category, source and the
+    grouping's own) of a breakdown ``by``."""
     if by == "child":
         frm, child_of = to_children(ctx, area)
-        return areas.c.code, frm, [child_of]
+        return areas.c.code, frm, [case_filter(ctx, None, cat, src), child_of]
+    conds = [case_filter(ctx, area, cat, src)]
     if by == "unit":
-        return c.handling_unit, cases, [c.handling_unit.is_not(None)]
+        return c.handling_unit, cases, [*conds, c.handling_unit.is_not(None)]
     if by == "major":
         frm = cases.join(case_categories, cc.code == c.category_code)
-        return func.coalesce(cc.parent_code, cc.code), frm, []
+        return func.coalesce(cc.parent_code, cc.code), frm, conds
     if by == "minor":
-        return c.category_code, cases, []
+        return c.category_code, cases, conds
     if by == "source":
-        return c.source, cases, []
+        return c.source, cases, conds
     raise ValueError(f"unknown grouping {by!r}")
 
 
@@ -338,7 +343,7 @@ def build_breakdown(ctx: QueryContext, area: str, start: date, end: date, by: st
     """Per group: the counts of :func:`_period_columns` for the period's cases; with
     ``probs`` the quantiles ``q0``, ... of the resolved cases' hours, and with
     ``stages`` each stage's median hours (columns named after the stages)."""
-    key, frm, extra = _grouping(ctx, by, area)
+    key, frm, conds = _grouping(ctx, by, area, cat, src)
     res_hours = case((is_resolved(ctx.now), hours(c.reported_at, c.resolved_at)), else_=None)
     # one flat grouped select (no subquery naming the hours): each quantile sees its duration
     # expression, which SQLite gathers as whole seconds (queries.sqlfuncs.quantile_cont)
@@ -348,7 +353,7 @@ def build_breakdown(ctx: QueryContext, area: str, start: date, end: date, by: st
                *[quantile_cont(stage_hours(name, ctx.now), 0.5).label(name)
                  for name, _, _ in (STAGES if stages else ())])
         .select_from(frm)
-        .where(case_filter(ctx, area, cat, src), in_period(start, end), *extra)
+        .where(*conds, in_period(start, end))
         .group_by(key)
     )
 
@@ -356,9 +361,8 @@ def build_breakdown(ctx: QueryContext, area: str, start: date, end: date, by: st
 def build_open_by(ctx: QueryContext, area: str, by: str, cat: str | None = None,
                   src: str | None = None) -> Select:
     """Per group: open and overdue cases now (any report date)."""
-    key, frm, extra = _grouping(ctx, by, area)
-    inner = open_rows(ctx.now, [key.label("key"), c.due_at], frm,
-                      case_filter(ctx, area, cat, src), *extra)
+    key, frm, conds = _grouping(ctx, by, area, cat, src)
+    inner = open_rows(ctx.now, [key.label("key"), c.due_at], frm, *conds)
     return (select(inner.c.key, func.count().label("open_now"),
                    _sum_if(inner.c.due_at < literal(ctx.now)).label("overdue_now"))
             .group_by(inner.c.key))
@@ -477,12 +481,12 @@ def build_stage_hours(ctx: QueryContext, area: str, start: date, end: date, stag
     _, a, b = next(s for s in STAGES if s[0] == stage)
     first, second = getattr(c, a), getattr(c, b)
     value = hours(first, second)
-    conds = [case_filter(ctx, area, cat, src), in_period(start, end),
-             _stage_ok(first, second, ctx.now)]
+    conds = [in_period(start, end), _stage_ok(first, second, ctx.now)]
     if by is None:
-        return select(value.label("hours")).where(*conds)
-    key, frm, extra = _grouping(ctx, by, area)
-    return select(key.label("key"), value.label("value")).select_from(frm).where(*conds, *extra)
+        return select(value.label("hours")).where(case_filter(ctx, area, cat, src), *conds)
+    key, frm, grouped = _grouping(ctx, by, area, cat, src)
+    return select(key.label("key"), value.label("value")).select_from(frm).where(*grouped,
+                                                                               *conds)
 
 
 @data_cached

@@ -39,6 +39,9 @@ class QueryContext:
     #: The data version and as-of instant when the request already read them (with the
     #: session's user, :func:`queries.users.fetch_user_and_stamp`); else read on first use.
     stamp: tuple[str, datetime] | None = None
+    #: What the request already looked up about the area tree for this scope (which areas
+    #: the scope holds whole: :func:`queries.scope.covers`); lives and dies with the context.
+    known: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def _stamp(self) -> tuple[str, datetime]:

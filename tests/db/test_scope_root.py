@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert
 
 from dashboard import db
 from dashboard.schema import area_paths, areas, cases
@@ -112,3 +113,55 @@ def test_postgresql_hashes_the_county_child_join_and_probes_below_it(pg_engine) 
                   lambda a: build_breakdown(ctx, a, start, end, "child")):
         assert "(cases.area_code || '')" in str(build(county).compile(pg_engine))
         assert "|| ''" not in str(build(town).compile(pg_engine))
+
+
+def _children_sql(ctx: QueryContext, area: str) -> str:
+    from queries.cases import build_children_figures
+
+    start, end = AS_OF - timedelta(days=30), AS_OF - timedelta(days=1)
+    return str(build_children_figures(ctx, area, start, end).compile(ctx.engine))
+
+
+def test_a_scope_that_holds_the_whole_subtree_adds_no_condition_and_never_widens(
+        demo_engine: Engine) -> None:
+    """queries.scope.covers / scope_of: below the caller's own town the scope's semi-join is
+    left out (the subtree condition already holds the rows inside it); above the town or
+    beside it, the scope still narrows, so the figures are the caller's and nobody else's."""
+    from queries.cases import fetch_children_figures
+    from queries.scope import covers
+
+    frame = reference.raw(demo_engine, "areas")
+    county = str(frame.query("level == 'county'")["code"].iloc[0])
+    town, other = sorted(frame.query("level == 'town'")["code"])[:2]
+    village = str(frame.query("parent_code == @town")["code"].iloc[0])
+    elsewhere = str(frame.query("parent_code == @other")["code"].iloc[0])
+    start, end = AS_OF - timedelta(days=30), AS_OF - timedelta(days=1)
+    everyone = QueryContext(engine=demo_engine)
+    scoped = QueryContext(engine=demo_engine, scope=Scope(roots=(town,)))
+
+    assert covers(scoped, town) and covers(scoped, village)
+    assert not covers(scoped, county) and not covers(scoped, elsewhere)
+    assert not covers(QueryContext(engine=demo_engine, scope=Scope(roots=())), village)
+    assert scoped.known == {("covers", village): True, ("covers", county): False,
+                            ("covers", elsewhere): False}  # looked up once each
+
+    # the scope's list of roots (the statements' only expanding IN) is in the SQL only where
+    # the scope does not hold the area
+    assert "POSTCOMPILE" not in sql_of(scoped, village) + _children_sql(scoped, village)
+    assert "POSTCOMPILE" in sql_of(scoped, county) and "POSTCOMPILE" in _children_sql(
+        scoped, county)
+    assert sql_of(scoped, village).count("area_paths") == sql_of(everyone, village).count(
+        "area_paths")
+    assert _children_sql(scoped, village).count("area_paths") == _children_sql(
+        everyone, village).count("area_paths")
+
+    # the same figures as an unscoped caller inside the town; nothing of another town
+    assert fetch_kpis(scoped, village, start, end) == fetch_kpis(everyone, village, start, end)
+    pd.testing.assert_frame_equal(fetch_children_figures(scoped, village, start, end),
+                                  fetch_children_figures(everyone, village, start, end))
+    assert fetch_kpis(everyone, elsewhere, start, end)["cases"] > 0
+    assert fetch_kpis(scoped, elsewhere, start, end)["cases"] == 0
+    assert fetch_children_figures(scoped, elsewhere, start, end)["cases"].sum() == 0
+    above = fetch_children_figures(scoped, county, start, end)
+    assert set(above.loc[above["cases"] > 0, "code"]) == {town}
+    assert fetch_kpis(scoped, county, start, end) == fetch_kpis(everyone, town, start, end)
