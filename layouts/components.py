@@ -7,6 +7,7 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 from dash import html
+from dash.dash_table.Format import Format, Group, Scheme
 
 from dashboard.formats import fmt_hours, fmt_int, fmt_pct, is_missing
 from dashboard.i18n import CATALOGUE, t
@@ -19,6 +20,24 @@ GRAPH_CONFIG: dict[str, object] = {
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
     "toImageButtonOptions": {"format": "png", "width": 1920, "height": 1080, "scale": 1},
 }
+
+#: Text of secondary rows and notes (small samples), and of figures that need action.
+MUTED = "#4a5566"
+OVERDUE = "#b42318"
+
+
+def numeric_column(column: str, name: str, digits: int = 1, pct: bool = False
+                   ) -> dict[str, object]:
+    """A DataTable column of numbers: sorted as numbers (figures sent as formatted text sort
+    as text: "9" after "10"), shown with ``digits`` decimals and thousands separators, as a
+    percentage of a 0-1 share with ``pct``, and "—" where the value is None."""
+    fmt = Format(precision=digits, scheme=Scheme.percentage if pct else Scheme.fixed,
+                 group=Group.yes, nully="—")
+    # as the plain dict DataTable takes: one Format object left in a response sends Dash's
+    # encoder through plotly's element-by-element cleaning instead of orjson alone (8 ms for
+    # the overdue list's 200 rows, on every cached showing)
+    return {"id": column, "name": name, "type": "numeric", "format": fmt.to_plotly_json()}
+
 
 #: The name of the charts' house template, plotly's default in this process.
 HOUSE_TEMPLATE = "countydash"

@@ -21,12 +21,11 @@ from dashboard import ids
 from dashboard.formats import fmt_int, is_missing
 from dashboard.i18n import t
 from dashboard.indicators import INDICATORS, lorenz
-from layouts.components import GRAPH_CONFIG, panel, unchecked_figure
+from layouts.components import GRAPH_CONFIG, MUTED, panel, unchecked_figure
 from layouts.export import chart_links
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 INK = "#1b2430"
-MUTED = "#4a5566"
 GRID = "#e3e7ee"
 STRONG = "#1f5fa8"   # strong branches: the theme's accent
 WEAK = "#b4541a"     # weak branches: burnt orange, 4.9:1 on white

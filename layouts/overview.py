@@ -6,9 +6,9 @@ import pandas as pd
 from dash import dash_table, html
 
 from dashboard import ids
-from dashboard.formats import fmt_int, fmt_pct
+from dashboard.formats import is_missing
 from dashboard.i18n import t
-from layouts.components import kpi_card, panel
+from layouts.components import MUTED, OVERDUE, kpi_card, numeric_column, panel
 from layouts.coverage import overview_panel as coverage_panel
 from layouts.export import export_bar
 from layouts.map import map_panel
@@ -49,42 +49,55 @@ def kpi_row(kpis: dict[str, float], lang: str) -> list[object]:
 
 
 def children_table(frame: pd.DataFrame, lang: str, min_sample: int) -> object:
-    """One row per child area: reported, open, overdue, completion, within SLA.
+    """One row per child area: reported, open, overdue, completion, within SLA, median hours.
 
     ``frame`` has columns code, name, level, cases, resolved, within_sla, open_now,
-    overdue_now. Areas with fewer than ``min_sample`` cases show "too few cases" instead of
-    rates, so a tiny sample is never ranked as good or bad.
+    overdue_now, median_hours. The figures go out as numbers, so the table sorts them as
+    numbers. Areas with fewer than ``min_sample`` cases keep their counts and lose their
+    rates and times (marked "too few cases"), so a tiny sample is never ranked as good or bad.
     """
     if frame.empty:
         return html.P(t("overview.no_children", lang), className="muted-note")
     rows = []
     for rec in frame.to_dict("records"):
-        small = rec["cases"] < min_sample
+        cases = int(rec["cases"])
+        small = cases < min_sample
+        median = rec.get("median_hours")
         rows.append({
-            "name": rec["name"],
-            "cases": fmt_int(rec["cases"], lang),
-            "open_now": fmt_int(rec["open_now"], lang),
-            "overdue_now": fmt_int(rec["overdue_now"], lang),
-            "completion": t("sample.small", lang) if small else
-            fmt_pct(rec["resolved"] / rec["cases"]) + "%",
-            "within_sla": t("sample.small", lang) if small else
-            fmt_pct(rec["within_sla"] / rec["cases"]) + "%",
+            "name": rec["name"] + (" · " + t("sample.small", lang) if small else ""),
+            "cases": cases,
+            "open_now": int(rec["open_now"]),
+            "overdue_now": int(rec["overdue_now"]),
+            "completion": None if small else rec["resolved"] / cases,
+            "within_sla": None if small else rec["within_sla"] / cases,
+            "median_hours": None if small or is_missing(median) else round(float(median), 2),
+            "small": "1" if small else "0",
         })
     columns = [
-        ("name", "table.area"), ("cases", "table.cases"),
-        ("open_now", "table.open"), ("overdue_now", "table.overdue"),
-        ("completion", "table.completion"), ("within_sla", "kpi.within_sla_rate"),
+        {"id": "name", "name": t("table.area", lang)},
+        numeric_column("cases", t("table.cases", lang), 0),
+        numeric_column("open_now", t("table.open", lang), 0),
+        numeric_column("overdue_now", t("table.overdue", lang), 0),
+        numeric_column("completion", t("table.completion", lang), 1, pct=True),
+        numeric_column("within_sla", t("table.within_sla", lang), 1, pct=True),
+        numeric_column("median_hours", t("table.median", lang), 1),
     ]
     return dash_table.DataTable(
         data=rows,
-        columns=[{"id": c, "name": t(k, lang)} for c, k in columns],
+        columns=columns,
         sort_action="native",
         page_size=20,
         style_as_list_view=True,
         style_table={"overflowX": "auto"},
-        style_cell={"fontSize": "16px", "padding": "6px 8px", "textAlign": "right",
+        style_cell={"fontSize": "16px", "padding": "6px 6px", "textAlign": "right",
                     "fontFamily": "inherit"},
         style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"}
                                 for c in ("name",)],
-        style_header={"fontWeight": "600", "backgroundColor": "#eef2f7"},
+        style_data_conditional=[
+            {"if": {"filter_query": '{small} = "1"'}, "color": MUTED, "fontStyle": "italic"},
+            {"if": {"filter_query": "{overdue_now} > 0", "column_id": "overdue_now"},
+             "color": OVERDUE, "fontWeight": "600"},
+        ],
+        style_header={"fontWeight": "600", "backgroundColor": "#eef2f7",
+                      "whiteSpace": "normal", "height": "auto"},
     )

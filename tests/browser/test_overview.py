@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from dashboard import ids
 from layouts.components import format_kpi
 from layouts.overview import OVERVIEW_KPIS
 from tests import reference
@@ -73,4 +74,40 @@ def test_overview_period_preset_updates_url_and_kpis(watched_page, live_server, 
     page.wait_for_function(
         f"document.querySelector('[data-kpi=\"cases\"]').dataset.value === '{before}'",
         timeout=20_000)
+    watched_page.assert_clean()
+
+
+def read_column(page, column: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.locator(f'#{ids.Overview.CHILDREN} td[data-dash-column="{column}"]'
+                        ).all_inner_texts()
+
+
+def test_child_table_shows_the_childrens_figures_and_sorts_them_as_numbers(  # type: ignore[no-untyped-def]
+        watched_page, live_server, sqlite_engine) -> None:
+    page = watched_page.page
+    page.goto(f"{live_server.url}/?from={START}&to={END}")
+    page.wait_for_selector(f'#{ids.Overview.CHILDREN} td[data-dash-column="cases"]',
+                           timeout=20_000)
+    areas = reference.raw(sqlite_engine, "areas")
+    towns = areas[areas["parent_code"] == "211122"]
+    expected = {name: int(reference.kpis(sqlite_engine, code, START, END)["cases"])
+                for code, name in zip(towns["code"], towns["name"], strict=True)}
+    names = [n.split(" · ")[0] for n in read_column(page, "name")]
+    shown = [int(v.replace(",", "")) for v in read_column(page, "cases")]
+    assert dict(zip(names, shown, strict=True)) == expected
+    # the counts have two and three digits: as text, "39" would sort after "317"
+    assert sorted(map(str, shown)) != [str(n) for n in sorted(shown)]
+    header = page.locator(f'#{ids.Overview.CHILDREN} th[data-dash-column="cases"]')
+    header.locator(".column-header--sort").click()
+    page.wait_for_function(
+        f"""() => {{
+            const cells = [...document.querySelectorAll(
+                '#{ids.Overview.CHILDREN} td[data-dash-column="cases"]')];
+            const v = cells.map(c => Number(c.innerText.replace(/,/g, '')));
+            return v.length > 1 && v.every((x, i) => i === 0 || v[i - 1] <= x);
+        }}""", timeout=20_000)
+    ascending = [int(v.replace(",", "")) for v in read_column(page, "cases")]
+    assert ascending == sorted(expected.values())
+    rates = read_column(page, "completion")
+    assert all(r.endswith("%") or r == "—" for r in rates) and any(r.endswith("%") for r in rates)
     watched_page.assert_clean()
