@@ -32,10 +32,15 @@ def on_url_view(search: str | None, _pathname: str | None, current: dict[str, An
     an unchanged view is not re-sent, so a page change does not re-run every panel."""
     qctx = query_context()
     view = parse_query(search)
-    roots = fetch_roots(qctx)
+    unknown = view.area is not None and fetch_area(qctx, view.area) is None
     messages: list[str] = []
-    root_code, root_name = str(roots.iloc[0]["code"]), str(roots.iloc[0]["name"])
-    if view.area is not None and fetch_area(qctx, view.area) is None:
+    root_code = root_name = ""
+    # the caller's root only where the URL names no area the caller may see (a drill-down
+    # names one: one look-up less on the way to every panel)
+    if view.area is None or unknown:
+        roots = fetch_roots(qctx)
+        root_code, root_name = str(roots.iloc[0]["code"]), str(roots.iloc[0]["name"])
+    if unknown:
         messages.append(t("area.unknown", view.lang, code=view.area, root=root_name))
         view = replace(view, area=None)
     for key, value in view.problems:
