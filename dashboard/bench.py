@@ -21,8 +21,10 @@ Per interaction it reports
 - **cold**: the shared query cache emptied just before the interaction (the per-process
   geometry, immutable per data version, stays built; the database's own page cache stays
   warm); **warm**: the same interaction repeated with the cache filled;
-- **floor**: one hand-written SQL statement computing the interaction's main figures over
-  the raw ``cases`` table with the same indexes (median of several runs in this process);
+- **floor**: one hand-written SQL statement computing the interaction's figures over the
+  raw tables with the same indexes (``queries.floors``), timed in this process just before
+  each cold run of its interaction, so that app and floor are timed over the same minutes;
+  the median of those;
 - **bytes**: response bodies as sent on the wire (compressed), summed over the requests;
 - **peak memory** (``peak_rss_mb``): the peak of the master's and the workers' proportional
   set sizes, summed (:class:`MemorySampler`): the workers are forked from a master that
@@ -33,6 +35,7 @@ Per interaction it reports
 from __future__ import annotations
 
 import copy
+import functools
 import gzip
 import http.client
 import json
@@ -920,8 +923,12 @@ def new_browser(base: str, deps: Any = None, layout: Any = None) -> Browser:
 
 
 def measure(server: Server, cache: CacheBackend, areas: Areas, as_of: date, cold: int,
-            warm: int, warmup: int, log: Callable[[str], None]) -> list[dict[str, Any]]:
-    """Cold and warm traces of every interaction."""
+            warm: int, warmup: int, log: Callable[[str], None],
+            floors: dict[str, Callable[[], float]] | None = None) -> list[dict[str, Any]]:
+    """Cold and warm traces of every interaction; with ``floors`` (interaction -> a call
+    that times its floor once), the floor timed just before each cold run, so that the
+    ratio compares the two over the same minutes (this machine's speed drifts by up to
+    half within minutes, the floors' with it)."""
     browser = new_browser(server.base)
     initial = browser.snapshot()
     plan = interactions(areas, as_of, browser)
@@ -939,7 +946,10 @@ def measure(server: Server, cache: CacheBackend, areas: Areas, as_of: date, cold
         start_state = browser.snapshot()
         colds: list[Trace] = []
         warms: list[Trace] = []
+        floor_ms: list[float] = []
         for _ in range(cold):
+            if floors and name in floors:
+                floor_ms.append(floors[name]())
             browser.restore(start_state)
             cache.flush()
             colds.append(action(browser))
@@ -961,7 +971,7 @@ def measure(server: Server, cache: CacheBackend, areas: Areas, as_of: date, cold
                   for r in t.errors]
         if errors:
             raise RuntimeError(f"{name}: HTTP {errors[0].status} from {errors[0].key}")
-        results.append({"name": name, "cold": colds, "warm": warms,
+        results.append({"name": name, "cold": colds, "warm": warms, "floor": floor_ms,
                         "browser_cold": as_browser["cold"], "browser_warm": as_browser["warm"]})
         cold_ms = [t.critical_ms for t in colds]
         log(f"{name:15s} cold p50 {percentile(cold_ms, .5):7.1f} ms  warm p95 "
@@ -980,7 +990,8 @@ def summarise(raw: list[dict[str, Any]], floors: dict[str, float]) -> list[dict[
     for item in raw:
         cold = [t.critical_ms for t in item["cold"]]
         warm = [t.critical_ms for t in item["warm"]]
-        floor = floors.get(item["name"], math.nan)
+        floor = (statistics.median(item["floor"]) if item.get("floor")
+                 else floors.get(item["name"], math.nan))
         p50 = percentile(cold, 0.5)
         sum_p50 = percentile([t.sum_ms for t in item["cold"]], 0.5)
         slowest = max(item["cold"][0].requests, key=lambda r: r.ms)
@@ -998,6 +1009,7 @@ def summarise(raw: list[dict[str, Any]], floors: dict[str, float]) -> list[dict[
             "browser_warm_p95_ms": round(percentile(
                 [t.wall_ms for t in item["browser_warm"]], 0.95), 1),
             "floor_ms": round(floor, 2),
+            "floor_runs": len(item.get("floor") or ()),
             "ratio_to_floor": round(p50 / floor, 2) if floor > 0 else math.nan,
             # the critical path overlaps the panels' requests (several workers); their sum
             # is the work the server did for the same figures
@@ -1040,12 +1052,15 @@ def run(scale: str = "large", database: str = "sqlite", *, database_url: str | N
     areas = pick_areas(database_url)
     from queries.floors import floor_statements, time_floor
 
+    statements = floor_statements(areas, as_of, engine.dialect.name)
     floors = {name: time_floor(database_url, sql, params)
-              for name, (sql, params)
-              in floor_statements(areas, as_of, engine.dialect.name).items()}
+              for name, (sql, params) in statements.items()}
+    # and once more before each cold run (the report's floor: the median of those)
+    again = {name: functools.partial(time_floor, database_url, sql, params, runs=1)
+             for name, (sql, params) in statements.items()}
     with running_server(database_url, workers, redis_url) as (server, cache):
         say(f"server {server.base} ({workers} workers, cache: {cache.kind})")
-        raw = measure(server, cache, areas, as_of, cold, warm, warmup, say)
+        raw = measure(server, cache, areas, as_of, cold, warm, warmup, say, again)
         peak, each = server.peak_rss_mb()
         rss_sum = server.rss_sum_mb()
         cache_kind = cache.kind

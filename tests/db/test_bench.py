@@ -16,7 +16,7 @@ INTERACTIONS = {"open_overview", "drill_town", "drill_village", "change_metric",
                 "change_period", "open_case_page"}
 
 
-def check_report(report: dict, engine: Engine, dialect: str) -> None:
+def check_report(report: dict, engine: Engine, dialect: str, cold: int) -> None:
     assert report["database"] == dialect
     assert report["scale"] == "reference"
     assert report["cases"] == len(reference.raw(engine, "cases")) > 0
@@ -30,6 +30,7 @@ def check_report(report: dict, engine: Engine, dialect: str) -> None:
         assert row["cold_p95_ms"] >= row["cold_p50_ms"]
         assert row["sum_ratio_to_floor"] >= row["ratio_to_floor"]  # a sum >= its longest path
         assert row["floor_covers"] == floors.FLOOR_COVERS[row["name"]]
+        assert row["floor_runs"] == cold  # timed beside each cold run, not once before
         assert isinstance(row["bytes"], int) and row["bytes"] > 0
         assert row["requests"] >= 3  # URL -> view -> panels: the chain ran
     assert report["peak_rss_mb"] > 50  # a Dash app with pandas is never smaller
@@ -41,14 +42,14 @@ def check_report(report: dict, engine: Engine, dialect: str) -> None:
 def test_bench_runs_end_to_end_on_sqlite(sqlite_path: Path, sqlite_engine: Engine) -> None:
     report = bench.run("reference", database_url=f"sqlite:///{sqlite_path}", cold=2, warm=1,
                        warmup=0, workers=2)
-    check_report(report, sqlite_engine, "sqlite")
+    check_report(report, sqlite_engine, "sqlite", cold=2)
 
 
 @pytest.mark.postgres
 def test_bench_runs_end_to_end_on_postgres(pg_engine: Engine) -> None:
     url = pg_engine.url.render_as_string(hide_password=False)
     report = bench.run("reference", database_url=url, cold=1, warm=1, warmup=0, workers=1)
-    check_report(report, pg_engine, "postgresql")
+    check_report(report, pg_engine, "postgresql", cold=1)
 
 
 def test_browser_drill_down_follows_the_click(sqlite_path: Path) -> None:
