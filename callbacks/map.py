@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 from flask import current_app
 
-from callbacks.context import audit_pii_view, cached_output, changed, checked_view, query_context
+from callbacks.context import audit_pii_view, cached_output, checked_view, query_context
 from dashboard import ids
 from dashboard.charts import map_frame
 from dashboard.i18n import t
 from dashboard.metrics import map_metric
-from dashboard.view import View, parse_query, to_query
 from geodata.service import parent_layer
 from layouts import map as map_layout
 from queries.areas import fetch_area, fetch_children
@@ -90,32 +88,27 @@ def frame_is_bottom(qctx: Any, codes: tuple[str, ...]) -> bool:
     return bool(codes) and fetch_children(qctx, codes[0]).empty
 
 
-def update_metric_picker(data: dict[str, Any], current: str | None) -> Any:
-    """View -> the metric dropdown (fresh URLs, back and forward), unless it shows it."""
-    return changed(map_metric(View.from_store(data).metric).name, current)
-
-
-def on_metric_change(metric: str | None, search: str | None, data: dict[str, Any]) -> Any:
-    """Metric dropdown -> URL (the map then patches its colours)."""
-    view = View.from_store(data)
-    if not metric or metric == map_metric(view.metric).name:
-        return no_update
-    return to_query(replace(parse_query(search), metric=metric, problems=()))
-
-
 def register(app: Dash) -> None:
     app.callback(
         Output(ids.Map.GRAPH, "figure"), Output(ids.Map.KEY, "data"),
         Output(ids.Map.HINT, "children"), Output(ids.Map.CARD, "children"),
         Input(ids.Shell.VIEW, "data"), State(ids.Map.KEY, "data"),
     )(update_map)
-    app.callback(Output(ids.Map.METRIC, "value"), Input(ids.Shell.VIEW, "data"),
-                 State(ids.Map.METRIC, "value"))(update_metric_picker)
-    app.callback(
+    # in the browser (assets/clientside.js): the picker shows the view's metric, and a new
+    # metric only rewrites the URL (no request of their own; a metric change is one round
+    # shorter)
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="metric_value"),
+        Output(ids.Map.METRIC, "value"), Input(ids.Shell.VIEW, "data"),
+        State(ids.Map.METRIC, "value"), State(ids.Map.METRIC, "options"),
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="metric_to_url"),
         Output(ids.Shell.URL, "search", allow_duplicate=True),
         Input(ids.Map.METRIC, "value"), State(ids.Shell.URL, "search"),
-        State(ids.Shell.VIEW, "data"), prevent_initial_call=True,
-    )(on_metric_change)
+        State(ids.Shell.VIEW, "data"), State(ids.Map.METRIC, "options"),
+        prevent_initial_call=True,
+    )
     # a click on an area only rewrites the URL: in the browser (assets/clientside.js), so the
     # drill-down asks the server once (URL -> view) and then for the panels, not three times
     app.clientside_callback(

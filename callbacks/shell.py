@@ -6,10 +6,9 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
-from dash.exceptions import PreventUpdate
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
-from callbacks.context import cached_output, changed, checked_view, last_full_day, query_context
+from callbacks.context import cached_output, checked_view, last_full_day, query_context
 from dashboard import db, ids
 from dashboard.auth import current_user
 from dashboard.i18n import t
@@ -114,17 +113,6 @@ def page_outputs(path: str, lang: str, kiosk: bool) -> tuple[Any, dict[str, str]
     return shell.not_found(lang, path), new_key, chrome
 
 
-def update_picker(data: dict[str, Any], start: str | None, end: str | None
-                  ) -> tuple[Any, Any]:
-    """View -> the period picker's dates (back/forward and fresh URLs included); dates the
-    picker already shows are left alone (:func:`callbacks.context.changed`)."""
-    view = View.from_store(data)
-    if not (view.start and view.end):
-        raise PreventUpdate
-    return (changed(view.start.isoformat(), str(start or "")[:10] or None),
-            changed(view.end.isoformat(), str(end or "")[:10] or None))
-
-
 def preset_range(name: str, last_day: date) -> tuple[date, date]:
     """The inclusive day range of a period preset, ending on the last day with data."""
     if name == "last7":
@@ -174,11 +162,14 @@ def register(app: Dash) -> None:
         Input(ids.Shell.URL, "pathname"), Input(ids.Shell.VIEW, "data"),
         State(ids.Shell.PAGE_KEY, "data"),
     )(update_page)
-    app.callback(
+    # the view -> the period picker's dates (back/forward and fresh URLs included), in the
+    # browser (assets/clientside.js): no request of its own
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="picker_dates"),
         Output(ids.Shell.PERIOD, "start_date"), Output(ids.Shell.PERIOD, "end_date"),
         Input(ids.Shell.VIEW, "data"), State(ids.Shell.PERIOD, "start_date"),
         State(ids.Shell.PERIOD, "end_date"),
-    )(update_picker)
+    )
     app.callback(
         Output(ids.Shell.URL, "search"),
         Input(ids.Shell.PERIOD, "start_date"), Input(ids.Shell.PERIOD, "end_date"),

@@ -206,8 +206,48 @@ def drill_to(click: dict[str, Any] | None, search: str | None) -> str | None:
     return _query(params)
 
 
+def _shown_metric(view: dict[str, Any] | None, options: list[Any] | None) -> str:
+    """``shownMetric`` of ``assets/clientside.js``: the view's metric when the picker offers
+    it, else the default."""
+    from dashboard.metrics import DEFAULT_MAP_METRIC
+
+    name = (view or {}).get("metric")
+    known = [o.get("value") if isinstance(o, dict) else o for o in options or []]
+    return name if name in known else DEFAULT_MAP_METRIC
+
+
+def metric_value(view: dict[str, Any] | None, current: str | None,
+                 options: list[Any] | None) -> str | None:
+    """``metricValue``: the view -> the metric picker (None: it shows it already)."""
+    shown = _shown_metric(view, options)
+    return None if shown == current else shown
+
+
+def metric_to_url(metric: str | None, search: str | None, view: dict[str, Any] | None,
+                  options: list[Any] | None) -> str | None:
+    """``metricToUrl``: the metric picker -> the URL (None: no change)."""
+    if not metric or metric == _shown_metric(view, options):
+        return None
+    params = _first_params(search)
+    params["metric"] = metric
+    return _query(params)
+
+
+def picker_dates(view: dict[str, Any] | None, start: str | None, end: str | None
+                 ) -> tuple[str | None, str | None]:
+    """``pickerDates``: the view -> the period picker's dates (None: left as shown; both
+    None where the browser's function stops the update)."""
+    if not view or not view.get("start") or not view.get("end"):
+        return None, None
+    return (None if view["start"] == str(start or "")[:10] else view["start"],
+            None if view["end"] == str(end or "")[:10] else view["end"])
+
+
 #: ``namespace.function_name`` of each browser-side callback -> its twin.
-CLIENTSIDE: dict[str, Callable[..., Any]] = {"countydash.drill_to": drill_to}
+CLIENTSIDE: dict[str, Callable[..., Any]] = {
+    "countydash.drill_to": drill_to, "countydash.metric_value": metric_value,
+    "countydash.metric_to_url": metric_to_url, "countydash.picker_dates": picker_dates,
+}
 
 
 # --- a minimal Dash renderer -----------------------------------------------------------------

@@ -1,7 +1,8 @@
-/* Callbacks that run in the browser: moves that only rewrite the URL, so the page asks the
-   server once (the URL -> view callback, which validates this URL as any other) instead of
-   twice. dashboard/bench.py holds their Python twins for the benchmark's renderer, and
-   tests/browser/test_clientside.py checks that the two give the same URLs. */
+/* Callbacks that run in the browser, so that no request goes out for them: moves that only
+   rewrite the URL (the server is then asked once, by the URL -> view callback, which
+   validates this URL as any other), and pickers that only show what the validated view
+   says. dashboard/bench.py holds their Python twins for the benchmark's renderer, and
+   tests/browser/test_clientside.py checks that the two give the same results. */
 (function () {
   // the order dashboard.view.to_query writes; lang only when it is not the default
   var KEYS = ['area', 'metric', 'from', 'to', 'cat', 'src', 'lang'];
@@ -38,7 +39,48 @@
     return query(params);
   }
 
+  // dashboard.metrics.DEFAULT_MAP_METRIC (tests/browser/test_clientside.py checks it)
+  var DEFAULT_METRIC = 'overdue_now';
+
+  // the metric the map shows for a view: the view's, when the picker offers it
+  function shownMetric(view, options) {
+    var name = view ? view.metric : null;
+    var known = (options || []).map(function (o) {
+      return (o !== null && typeof o === 'object') ? o.value : o;
+    });
+    return known.indexOf(name) >= 0 ? name : DEFAULT_METRIC;
+  }
+
+  // the view -> the metric picker (fresh URLs, back and forward), unless it shows it
+  function metricValue(view, current, options) {
+    var shown = shownMetric(view, options);
+    return shown === current ? window.dash_clientside.no_update : shown;
+  }
+
+  // the metric picker -> the URL (the map then patches its colours)
+  function metricToUrl(metric, search, view, options) {
+    if (!metric || metric === shownMetric(view, options)) {
+      return window.dash_clientside.no_update;
+    }
+    var params = new URLSearchParams((search || '').replace(/^\?/, ''));
+    params.set('metric', metric);
+    return query(params);
+  }
+
+  // the view -> the period picker's dates; dates it already shows are left alone
+  function pickerDates(view, start, end) {
+    if (!view || !view.start || !view.end) { throw window.dash_clientside.PreventUpdate; }
+    var none = window.dash_clientside.no_update;
+    var shownStart = String(start || '').slice(0, 10);
+    var shownEnd = String(end || '').slice(0, 10);
+    return [view.start === shownStart ? none : view.start,
+            view.end === shownEnd ? none : view.end];
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    countydash: { drill_to: drillTo }
+    countydash: {
+      drill_to: drillTo, metric_value: metricValue, metric_to_url: metricToUrl,
+      picker_dates: pickerDates
+    }
   });
 })();

@@ -5,11 +5,13 @@ difference would have it measure another page than the one users get."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from dashboard import bench
-from dashboard.view import parse_query, to_query
+from dashboard.metrics import DEFAULT_MAP_METRIC, MAP_METRICS, map_metric
+from dashboard.view import View, parse_query, to_query
 
 pytestmark = pytest.mark.browser
 
@@ -54,3 +56,74 @@ def test_drill_to_writes_the_url_the_server_would_write() -> None:
                    "?area=211122&cat=02&src=hotline&lang=en"):
         want = to_query(parse_query(search), area="211122001", problems=())
         assert bench.drill_to({"points": [{"location": "211122001"}]}, search) == want
+
+
+OPTIONS = [{"label": name, "value": name} for name in MAP_METRICS]
+VIEW = {"area": "211122", "start": "2026-10-23", "end": "2026-11-21", "metric": "cases",
+        "lang": "zh", "cat": None, "src": None, "problems": []}
+METRIC_CASES = [
+    # (view, the picker's value): the picker follows the view's metric, or the default
+    (VIEW, "cases"), (VIEW, "open_now"), (VIEW, None),
+    ({**VIEW, "metric": None}, "cases"), ({**VIEW, "metric": None}, DEFAULT_MAP_METRIC),
+    ({**VIEW, "metric": "nope"}, "cases"), (None, None), ({}, "cases"),
+]
+TO_URL_CASES = [
+    # (picked metric, search, view)
+    ("open_now", "?area=211122&from=2026-10-23&to=2026-11-21&metric=cases", VIEW),
+    ("cases", "?area=211122&metric=cases", VIEW),  # the one shown: nothing to write
+    ("open_now", "", {**VIEW, "metric": None}),
+    (DEFAULT_MAP_METRIC, "?area=211122", {**VIEW, "metric": None}),
+    (None, "?area=211122", VIEW), ("", "?area=211122", VIEW),
+    ("median_hours", "?lang=en&area=211122&x=1&metric=nope", {**VIEW, "metric": "nope"}),
+]
+PICKER_CASES = [
+    # (view, the picker's start, end)
+    (VIEW, None, None), (VIEW, "2026-10-23", "2026-11-21"),
+    (VIEW, "2026-10-23T00:00:00", "2026-11-20"), (VIEW, "2026-01-01", "2026-11-21"),
+    ({**VIEW, "start": None}, "2026-10-23", None), (None, None, None),
+]
+
+PICKERS_JS = """([metric, toUrl, picker, options]) => {
+  const cs = window.dash_clientside, none = cs.no_update, f = cs.countydash;
+  const plain = v => (v === none ? null : v);
+  return [
+    metric.map(([view, current]) => plain(f.metric_value(view, current, options))),
+    toUrl.map(([m, search, view]) => plain(f.metric_to_url(m, search, view, options))),
+    picker.map(([view, start, end]) => {
+      try { return f.picker_dates(view, start, end).map(plain); }
+      catch (e) { return e === cs.PreventUpdate ? [null, null] : String(e); }
+    }),
+  ];
+}"""
+
+
+def test_pickers_match_their_python_twins(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = watched_page.page
+    page.goto(f"{live_server.url}/?area=211122")
+    page.wait_for_function("() => window.dash_clientside && window.dash_clientside.countydash")
+    got = page.evaluate(PICKERS_JS, [[list(c) for c in METRIC_CASES],
+                                     [list(c) for c in TO_URL_CASES],
+                                     [list(c) for c in PICKER_CASES], OPTIONS])
+    want = [[bench.metric_value(view, current, OPTIONS) for view, current in METRIC_CASES],
+            [bench.metric_to_url(m, search, view, OPTIONS) for m, search, view in TO_URL_CASES],
+            [list(bench.picker_dates(*c)) for c in PICKER_CASES]]
+    assert got == want, json.dumps([got, want], ensure_ascii=False)
+    # the twins themselves, against the server's own definitions
+    for view, current in METRIC_CASES:
+        shown = map_metric(View.from_store(view).metric).name
+        assert bench.metric_value(view, current, OPTIONS) == (None if shown == current
+                                                              else shown)
+    assert want[0][3] == DEFAULT_MAP_METRIC  # the browser's default is the server's
+    assert want[1][1] is None and want[1][4] is None
+    assert want[2][0] == ["2026-10-23", "2026-11-21"] and want[2][1] == [None, None]
+    assert want[2][2] == [None, "2026-11-21"] and want[2][4] == [None, None]
+    watched_page.assert_clean()
+
+
+def test_metric_to_url_writes_the_url_the_server_would_write() -> None:
+    for search in ("", "?area=211122&metric=cases&from=2026-10-23&to=2026-11-21",
+                   "?area=211122001&cat=02&src=hotline&lang=en"):
+        view = parse_query(search)
+        want = to_query(replace(view, metric="open_now", problems=()))
+        assert bench.metric_to_url("open_now", search, View(metric=view.metric).to_store(),
+                                   OPTIONS) == want

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from dashboard import bench
+from dashboard import bench, ids
 from queries import floors
 from tests import reference
 
@@ -76,9 +76,11 @@ def test_http_refuses_non_loopback_targets() -> None:
 def test_interactions_send_no_request_that_changes_nothing(sqlite_path: Path) -> None:
     """A picker set to the value it shows would fire its URL writer for nothing (HTTP 204):
     one more round after every drill-down. Each standard interaction settles without such
-    a request: a drill-down in two rounds (the click rewrites the URL in the browser,
-    ``assets/clientside.js``; then URL -> view, then the panels), the metric and period in
-    three (their URL writers are server callbacks)."""
+    a request: a drill-down and a metric change in two rounds (the click and the metric
+    picker rewrite the URL in the browser, ``assets/clientside.js``; then URL -> view, then
+    the panels), the period in three (its URL writer is a server callback: the presets
+    count back from the data's as-of day). The pickers follow the view in the browser: no
+    request of their own."""
     url = f"sqlite:///{sqlite_path}"
     areas = bench.pick_areas(url)
     with bench.running_server(url, workers=1) as (server, _cache):
@@ -97,8 +99,11 @@ def test_interactions_send_no_request_that_changes_nothing(sqlite_path: Path) ->
                 assert len(idle) <= 1, idle
                 continue
             assert idle == [], (name, idle)
-            rounds = 2 if name.startswith("drill") else 3
+            rounds = 2 if name.startswith("drill") or name == "change_metric" else 3
             assert len({r.round for r in trace.requests}) == rounds, name
+            in_browser = {f"..{ids.Shell.PERIOD}.start_date...{ids.Shell.PERIOD}.end_date..",
+                          f"{ids.Map.METRIC}.value"}
+            assert not [r.key for r in trace.requests if r.key in in_browser], name
 
 
 def test_every_response_goes_to_orjson_without_plotly_cleaning(
