@@ -11,7 +11,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_up
 from callbacks.context import cached_output, checked_view, last_full_day, query_context
 from dashboard import db, ids
 from dashboard.auth import current_user
-from dashboard.i18n import t
+from dashboard.i18n import normalise_lang, t
 from dashboard.view import View, parse_query, to_query
 from layouts import audit, overview, screen, shell, warnings
 from layouts import cases as cases_layout
@@ -86,17 +86,18 @@ def navbar_outputs(data: dict[str, Any], pathname: str | None,
     )
 
 
-def update_page(pathname: str | None, data: dict[str, Any], key: dict[str, str] | None
+def update_page(want: dict[str, Any] | None, key: dict[str, str] | None
                 ) -> tuple[Any, dict[str, str], str]:
-    """Path or language changes -> the page's layout (not on every view change); the big
+    """The page the browser asks for (``pageWanted`` of ``assets/clientside.js``: only when
+    the path or the language changes, not on every view change) -> its layout; the big
     screen hides the office chrome. A kiosk session gets the big screen only."""
-    view = View.from_store(data)
-    path = pathname or "/"
-    new_key = {"path": path, "lang": view.lang}
-    if key == new_key:
+    want = want if isinstance(want, dict) else {}
+    path = str(want.get("path") or "/")
+    lang = normalise_lang(str(want.get("lang") or ""))
+    if key == {"path": path, "lang": lang}:
         return no_update, no_update, no_update
     user = current_user()
-    return page_outputs(path, view.lang, user is not None and user.role == "kiosk")
+    return page_outputs(path, lang, user is not None and user.role == "kiosk")
 
 
 @cached_output
@@ -156,11 +157,16 @@ def register(app: Dash) -> None:
         Output(ids.Shell.PRESETS, "children"), Output(ids.Shell.FOOTER, "children"),
         Input(ids.Shell.VIEW, "data"), State(ids.Shell.URL, "pathname"),
     )(update_navbar)
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="page_wanted"),
+        Output(ids.Shell.PAGE_WANT, "data"),
+        Input(ids.Shell.URL, "pathname"), Input(ids.Shell.VIEW, "data"),
+        State(ids.Shell.PAGE_KEY, "data"),
+    )
     app.callback(
         Output(ids.Shell.PAGE, "children"), Output(ids.Shell.PAGE_KEY, "data"),
         Output(ids.Shell.ROOT, "className"),
-        Input(ids.Shell.URL, "pathname"), Input(ids.Shell.VIEW, "data"),
-        State(ids.Shell.PAGE_KEY, "data"),
+        Input(ids.Shell.PAGE_WANT, "data"), State(ids.Shell.PAGE_KEY, "data"),
     )(update_page)
     # the view -> the period picker's dates (back/forward and fresh URLs included), in the
     # browser (assets/clientside.js): no request of its own

@@ -243,10 +243,20 @@ def picker_dates(view: dict[str, Any] | None, start: str | None, end: str | None
             None if view["end"] == str(end or "")[:10] else view["end"])
 
 
+def page_wanted(pathname: str | None, view: dict[str, Any] | None,
+                key: dict[str, str] | None) -> dict[str, str] | None:
+    """``pageWanted``: the page the shell should show (None: the one it shows)."""
+    want = {"path": pathname or "/", "lang": (view or {}).get("lang") or "zh"}
+    if key and key.get("path") == want["path"] and key.get("lang") == want["lang"]:
+        return None
+    return want
+
+
 #: ``namespace.function_name`` of each browser-side callback -> its twin.
 CLIENTSIDE: dict[str, Callable[..., Any]] = {
     "countydash.drill_to": drill_to, "countydash.metric_value": metric_value,
     "countydash.metric_to_url": metric_to_url, "countydash.picker_dates": picker_dates,
+    "countydash.page_wanted": page_wanted,
 }
 
 

@@ -17,6 +17,7 @@ class Shell:
     PRESET = "shell-period-preset"
     PRESETS = "shell-period-presets"
     PAGE_KEY = "shell-page-key"
+    PAGE_WANT = "shell-page-want"
 
 
 class Overview:

@@ -32,6 +32,7 @@ def layout() -> html.Div:
             dcc.Location(id=ids.Shell.URL, refresh=False),
             dcc.Store(id=ids.Shell.VIEW),
             dcc.Store(id=ids.Shell.PAGE_KEY),
+            dcc.Store(id=ids.Shell.PAGE_WANT),
             html.Header(id=ids.Shell.NAVBAR, className="app-navbar"),
             html.Div(
                 className="context-bar",

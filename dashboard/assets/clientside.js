@@ -77,10 +77,20 @@
             view.end === shownEnd ? none : view.end];
   }
 
+  // the path and language -> the page the shell should show, only when it shows another
+  // one (a drill-down or a new period keeps the page: no request for it)
+  function pageWanted(pathname, view, key) {
+    var want = {path: pathname || '/', lang: (view && view.lang) || 'zh'};
+    if (key && key.path === want.path && key.lang === want.lang) {
+      return window.dash_clientside.no_update;
+    }
+    return want;
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     countydash: {
       drill_to: drillTo, metric_value: metricValue, metric_to_url: metricToUrl,
-      picker_dates: pickerDates
+      picker_dates: pickerDates, page_wanted: pageWanted
     }
   });
 })();

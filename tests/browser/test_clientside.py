@@ -127,3 +127,29 @@ def test_metric_to_url_writes_the_url_the_server_would_write() -> None:
         want = to_query(replace(view, metric="open_now", problems=()))
         assert bench.metric_to_url("open_now", search, View(metric=view.metric).to_store(),
                                    OPTIONS) == want
+
+
+PAGE_CASES = [
+    # (pathname, view, the page key the shell holds)
+    ("/", VIEW, {"path": "/", "lang": "zh"}),  # a drill-down or a new period: same page
+    ("/cases", VIEW, {"path": "/", "lang": "zh"}),
+    ("/", {**VIEW, "lang": "en"}, {"path": "/", "lang": "zh"}),
+    ("/", VIEW, None), (None, None, None), ("", {**VIEW, "lang": None}, {"path": "/"}),
+]
+
+PAGE_JS = """(cases) => cases.map(([path, view, key]) => {
+  const out = window.dash_clientside.countydash.page_wanted(path, view, key);
+  return out === window.dash_clientside.no_update ? null : out;
+})"""
+
+
+def test_page_wanted_matches_its_python_twin(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = watched_page.page
+    page.goto(f"{live_server.url}/?area=211122")
+    page.wait_for_function("() => window.dash_clientside && window.dash_clientside.countydash")
+    got = page.evaluate(PAGE_JS, [list(c) for c in PAGE_CASES])
+    want = [bench.page_wanted(*c) for c in PAGE_CASES]
+    assert got == want, json.dumps([got, want], ensure_ascii=False)
+    assert want[0] is None and want[1] == {"path": "/cases", "lang": "zh"}
+    assert want[5] == {"path": "/", "lang": "zh"}
+    watched_page.assert_clean()
