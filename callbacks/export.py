@@ -1,10 +1,11 @@
-"""The export bar: view -> the download links of the charts and the briefing pack."""
+"""The export bar: view -> the download links of the charts and the briefing pack (written
+in the browser; :func:`update_export_links` is the definition its twin and tests use)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids
@@ -31,8 +32,11 @@ def update_export_links(data: dict[str, Any] | None, link_ids: list[dict[str, st
 
 
 def register(app: Dash) -> None:
-    app.callback(
+    # in the browser (exportLinks of assets/clientside.js, which writes what
+    # update_export_links writes: tests/browser/test_clientside.py): no request of its own
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="export_links"),
         Output(ids.Export.link(ALL), "href"),  # type: ignore[arg-type]
         Input(ids.Shell.VIEW, "data"),
         State(ids.Export.link(ALL), "id"),  # type: ignore[arg-type]
-    )(update_export_links)
+    )

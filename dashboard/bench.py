@@ -252,11 +252,25 @@ def page_wanted(pathname: str | None, view: dict[str, Any] | None,
     return want
 
 
+def export_links(view: dict[str, Any] | None, link_ids: list[dict[str, str]] | None
+                 ) -> list[str] | None:
+    """``exportLinks``: the view -> every export link's href (None where the browser's
+    function stops the update): the server's own :func:`callbacks.export.update_export_links`."""
+    from dash.exceptions import PreventUpdate
+
+    from callbacks.export import update_export_links
+
+    try:
+        return update_export_links(view, link_ids or [])
+    except PreventUpdate:
+        return None
+
+
 #: ``namespace.function_name`` of each browser-side callback -> its twin.
 CLIENTSIDE: dict[str, Callable[..., Any]] = {
     "countydash.drill_to": drill_to, "countydash.metric_value": metric_value,
     "countydash.metric_to_url": metric_to_url, "countydash.picker_dates": picker_dates,
-    "countydash.page_wanted": page_wanted,
+    "countydash.page_wanted": page_wanted, "countydash.export_links": export_links,
 }
 
 
@@ -433,14 +447,27 @@ class Browser:
                 and all(self._present(i["id"]) for i in cb.inputs))
 
     def _run_clientside(self, cb: Callback) -> dict[str, Any]:
-        """A browser-side callback, run by its twin: the response it would write."""
-        args = [self._dep_value(d)["value"] for d in (*cb.inputs, *cb.state)]
+        """A browser-side callback, run by its twin: the response it would write. A pattern
+        (``ALL``) input or state is the list of its matches' values, a pattern output takes
+        one value per match."""
+        args = []
+        for dep in (*cb.inputs, *cb.state):
+            got = self._dep_value(dep)
+            args.append([m["value"] for m in got] if isinstance(got, list) else got["value"])
         result = CLIENTSIDE[cb.clientside_name](*args)
         results = [result] if len(cb.outputs) == 1 else list(result or [])
         response: dict[str, Any] = {}
         for (cid, prop), value in zip(cb.outputs, results, strict=False):
-            if value is not None:
-                response.setdefault(cid, {})[prop.split("@", 1)[0]] = value
+            if value is None:
+                continue
+            prop = prop.split("@", 1)[0]
+            pattern = _parse_id(cid)
+            if isinstance(pattern, dict):
+                for match, each in zip(self._matches(pattern), value, strict=False):
+                    if each is not None:
+                        response.setdefault(stringify_id(match), {})[prop] = each
+            else:
+                response.setdefault(cid, {})[prop] = value
         return response
 
     def _triggered(self, changed: set[str]) -> dict[str, set[str]]:

@@ -87,10 +87,29 @@
     return want;
   }
 
+  // the view -> every export link's href (callbacks.export.export_href: area, period,
+  // metric, filters and language of the page; the export routes check the area)
+  function exportLinks(view, linkIds) {
+    if (!view || !view.area || !view.start || !view.end) {
+      throw window.dash_clientside.PreventUpdate;
+    }
+    var params = new URLSearchParams();
+    [['area', view.area], ['metric', view.metric], ['from', view.start], ['to', view.end],
+     ['cat', view.cat], ['src', view.src], ['lang', view.lang]].forEach(function (pair) {
+      if (pair[1] !== null && pair[1] !== undefined) { params.set(pair[0], String(pair[1])); }
+    });
+    var search = query(params);
+    return (linkIds || []).map(function (id) {
+      var target = String(id.index);
+      return '/export/' + (target.indexOf('brief.') === 0 ? target : 'chart/' + target) +
+        search;
+    });
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     countydash: {
       drill_to: drillTo, metric_value: metricValue, metric_to_url: metricToUrl,
-      picker_dates: pickerDates, page_wanted: pageWanted
+      picker_dates: pickerDates, page_wanted: pageWanted, export_links: exportLinks
     }
   });
 })();

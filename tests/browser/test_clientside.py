@@ -153,3 +153,34 @@ def test_page_wanted_matches_its_python_twin(watched_page, live_server) -> None:
     assert want[0] is None and want[1] == {"path": "/cases", "lang": "zh"}
     assert want[5] == {"path": "/", "lang": "zh"}
     watched_page.assert_clean()
+
+
+LINKS = [{"type": "export-link", "index": i} for i in ("map.png", "stages.svg", "brief.pdf")]
+EXPORT_CASES = [
+    VIEW, {**VIEW, "lang": "en", "cat": "02", "src": "hotline"},
+    {**VIEW, "metric": None, "area": "211122001002"}, {**VIEW, "start": None}, None,
+]
+
+EXPORT_JS = """([views, links]) => views.map(view => {
+  const cs = window.dash_clientside;
+  try { return cs.countydash.export_links(view, links); }
+  catch (e) { return e === cs.PreventUpdate ? null : String(e); }
+})"""
+
+
+def test_export_links_match_the_servers(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = watched_page.page
+    page.goto(f"{live_server.url}/?area=211122")
+    page.wait_for_function("() => window.dash_clientside && window.dash_clientside.countydash")
+    got = page.evaluate(EXPORT_JS, [EXPORT_CASES, LINKS])
+    want = [bench.export_links(view, LINKS) for view in EXPORT_CASES]
+    assert got == want, json.dumps([got, want], ensure_ascii=False)
+    assert want[0] == [f"/export/chart/map.png?area=211122&metric=cases&from=2026-10-23"
+                       f"&to=2026-11-21", "/export/chart/stages.svg?area=211122&metric=cases"
+                       "&from=2026-10-23&to=2026-11-21",
+                       "/export/brief.pdf?area=211122&metric=cases&from=2026-10-23"
+                       "&to=2026-11-21"]
+    assert want[3] is None and want[4] is None
+    # the links on the page are the browser's
+    page.wait_for_selector("a[href^='/export/chart/map.png?area=211122']", timeout=20_000)
+    watched_page.assert_clean()
