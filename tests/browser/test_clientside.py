@@ -32,17 +32,28 @@ CASES = [
     ({"points": [{"location": "211122001"}]}, "?area=+211122+&metric=&src=a%20b"),
 ]
 
-DRILL_JS = """(cases) => cases.map(([click, search]) => {
-  const out = window.dash_clientside.countydash.drill_to(click, search);
-  return out === window.dash_clientside.no_update ? null : out;
+CALL_JS = """([name, cases, stopped]) => cases.map(args => {
+  const cs = window.dash_clientside, plain = v => (v === cs.no_update ? null : v);
+  try {
+    const out = cs.countydash[name](...args);
+    return Array.isArray(out) ? out.map(plain) : plain(out);
+  } catch (e) { return e === cs.PreventUpdate ? stopped : String(e); }
 })"""
 
 
-def test_drill_to_matches_its_python_twin(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def in_browser(watched_page, live_server, name: str, cases: list,  # type: ignore[no-untyped-def]
+               stopped: object = None) -> list:
+    """``countydash.<name>`` of assets/clientside.js on each case's arguments, in Chromium:
+    ``no_update`` as None, a stopped update (PreventUpdate) as ``stopped``."""
     page = watched_page.page
-    page.goto(f"{live_server.url}/?area=211122")
+    if not page.url.startswith(live_server.url):
+        page.goto(f"{live_server.url}/?area=211122")
     page.wait_for_function("() => window.dash_clientside && window.dash_clientside.countydash")
-    got = page.evaluate(DRILL_JS, [list(c) for c in CASES])
+    return page.evaluate(CALL_JS, [name, [list(c) for c in cases], stopped])  # type: ignore[no-any-return]
+
+
+def test_drill_to_matches_its_python_twin(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    got = in_browser(watched_page, live_server, "drill_to", CASES)
     want = [bench.drill_to(click, search) for click, search in CASES]
     assert got == want, json.dumps(list(zip(got, want, strict=True)), ensure_ascii=False)
     assert want[0] == "?area=211122001" and want[3] is None and want[6] is None
@@ -83,27 +94,12 @@ PICKER_CASES = [
     ({**VIEW, "start": None}, "2026-10-23", None), (None, None, None),
 ]
 
-PICKERS_JS = """([metric, toUrl, picker, options]) => {
-  const cs = window.dash_clientside, none = cs.no_update, f = cs.countydash;
-  const plain = v => (v === none ? null : v);
-  return [
-    metric.map(([view, current]) => plain(f.metric_value(view, current, options))),
-    toUrl.map(([m, search, view]) => plain(f.metric_to_url(m, search, view, options))),
-    picker.map(([view, start, end]) => {
-      try { return f.picker_dates(view, start, end).map(plain); }
-      catch (e) { return e === cs.PreventUpdate ? [null, null] : String(e); }
-    }),
-  ];
-}"""
-
-
 def test_pickers_match_their_python_twins(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
-    page = watched_page.page
-    page.goto(f"{live_server.url}/?area=211122")
-    page.wait_for_function("() => window.dash_clientside && window.dash_clientside.countydash")
-    got = page.evaluate(PICKERS_JS, [[list(c) for c in METRIC_CASES],
-                                     [list(c) for c in TO_URL_CASES],
-                                     [list(c) for c in PICKER_CASES], OPTIONS])
+    got = [in_browser(watched_page, live_server, "metric_value",
+                      [(*c, OPTIONS) for c in METRIC_CASES]),
+           in_browser(watched_page, live_server, "metric_to_url",
+                      [(*c, OPTIONS) for c in TO_URL_CASES]),
+           in_browser(watched_page, live_server, "picker_dates", PICKER_CASES, [None, None])]
     want = [[bench.metric_value(view, current, OPTIONS) for view, current in METRIC_CASES],
             [bench.metric_to_url(m, search, view, OPTIONS) for m, search, view in TO_URL_CASES],
             [list(bench.picker_dates(*c)) for c in PICKER_CASES]]
@@ -137,17 +133,8 @@ PAGE_CASES = [
     ("/", VIEW, None), (None, None, None), ("", {**VIEW, "lang": None}, {"path": "/"}),
 ]
 
-PAGE_JS = """(cases) => cases.map(([path, view, key]) => {
-  const out = window.dash_clientside.countydash.page_wanted(path, view, key);
-  return out === window.dash_clientside.no_update ? null : out;
-})"""
-
-
 def test_page_wanted_matches_its_python_twin(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
-    page = watched_page.page
-    page.goto(f"{live_server.url}/?area=211122")
-    page.wait_for_function("() => window.dash_clientside && window.dash_clientside.countydash")
-    got = page.evaluate(PAGE_JS, [list(c) for c in PAGE_CASES])
+    got = in_browser(watched_page, live_server, "page_wanted", PAGE_CASES)
     want = [bench.page_wanted(*c) for c in PAGE_CASES]
     assert got == want, json.dumps([got, want], ensure_ascii=False)
     assert want[0] is None and want[1] == {"path": "/cases", "lang": "zh"}
@@ -161,26 +148,18 @@ EXPORT_CASES = [
     {**VIEW, "metric": None, "area": "211122001002"}, {**VIEW, "start": None}, None,
 ]
 
-EXPORT_JS = """([views, links]) => views.map(view => {
-  const cs = window.dash_clientside;
-  try { return cs.countydash.export_links(view, links); }
-  catch (e) { return e === cs.PreventUpdate ? null : String(e); }
-})"""
-
-
 def test_export_links_match_the_servers(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
-    page = watched_page.page
-    page.goto(f"{live_server.url}/?area=211122")
-    page.wait_for_function("() => window.dash_clientside && window.dash_clientside.countydash")
-    got = page.evaluate(EXPORT_JS, [EXPORT_CASES, LINKS])
+    got = in_browser(watched_page, live_server, "export_links",
+                     [(view, LINKS) for view in EXPORT_CASES])
     want = [bench.export_links(view, LINKS) for view in EXPORT_CASES]
     assert got == want, json.dumps([got, want], ensure_ascii=False)
-    assert want[0] == [f"/export/chart/map.png?area=211122&metric=cases&from=2026-10-23"
-                       f"&to=2026-11-21", "/export/chart/stages.svg?area=211122&metric=cases"
+    assert want[0] == ["/export/chart/map.png?area=211122&metric=cases&from=2026-10-23"
+                       "&to=2026-11-21", "/export/chart/stages.svg?area=211122&metric=cases"
                        "&from=2026-10-23&to=2026-11-21",
                        "/export/brief.pdf?area=211122&metric=cases&from=2026-10-23"
                        "&to=2026-11-21"]
     assert want[3] is None and want[4] is None
     # the links on the page are the browser's
-    page.wait_for_selector("a[href^='/export/chart/map.png?area=211122']", timeout=20_000)
+    watched_page.page.wait_for_selector("a[href^='/export/chart/map.png?area=211122']",
+                                        timeout=20_000)
     watched_page.assert_clean()
