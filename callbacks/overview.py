@@ -41,14 +41,12 @@ def update_children(data: dict[str, Any]) -> object:
 
 
 def register(app: Dash) -> None:
-    # the view without the map's metric (callbacks.shell), which neither panel shows: a
-    # metric change redraws the map, not the KPI cards and the child table
     app.callback(
         Output(ids.Overview.HEADING, "children"),
         Output(ids.Overview.KPIS, "children"),
-        Input(ids.Shell.PANEL_VIEW, "data"),
+        Input(ids.Shell.VIEW, "data"),
     )(update_overview)
     app.callback(
         Output(ids.Overview.CHILDREN, "children"),
-        Input(ids.Shell.PANEL_VIEW, "data"),
+        Input(ids.Shell.VIEW, "data"),
     )(update_children)

@@ -157,13 +157,6 @@ def register(app: Dash) -> None:
         Output(ids.Shell.PRESETS, "children"), Output(ids.Shell.FOOTER, "children"),
         Input(ids.Shell.VIEW, "data"), State(ids.Shell.URL, "pathname"),
     )(update_navbar)
-    # the view without the map's metric, for the panels that do not show it (in the
-    # browser: a metric change then asks the server for the map, not for those panels)
-    app.clientside_callback(
-        ClientsideFunction(namespace="countydash", function_name="panel_view"),
-        Output(ids.Shell.PANEL_VIEW, "data"),
-        Input(ids.Shell.VIEW, "data"), State(ids.Shell.PANEL_VIEW, "data"),
-    )
     app.clientside_callback(
         ClientsideFunction(namespace="countydash", function_name="page_wanted"),
         Output(ids.Shell.PAGE_WANT, "data"),

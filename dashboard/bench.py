@@ -266,21 +266,11 @@ def export_links(view: dict[str, Any] | None, link_ids: list[dict[str, str]] | N
         return None
 
 
-def panel_view(view: dict[str, Any] | None, current: dict[str, Any] | None
-               ) -> dict[str, Any] | None:
-    """``panelView``: the view without the map's metric (None: no change)."""
-    if view is None:
-        return None
-    out = {k: v for k, v in view.items() if k != "metric"}
-    return None if out == current else out
-
-
 #: ``namespace.function_name`` of each browser-side callback -> its twin.
 CLIENTSIDE: dict[str, Callable[..., Any]] = {
     "countydash.drill_to": drill_to, "countydash.metric_value": metric_value,
     "countydash.metric_to_url": metric_to_url, "countydash.picker_dates": picker_dates,
     "countydash.page_wanted": page_wanted, "countydash.export_links": export_links,
-    "countydash.panel_view": panel_view,
 }
 
 

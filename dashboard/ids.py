@@ -18,7 +18,6 @@ class Shell:
     PRESETS = "shell-period-presets"
     PAGE_KEY = "shell-page-key"
     PAGE_WANT = "shell-page-want"
-    PANEL_VIEW = "shell-panel-view"
 
 
 class Overview:

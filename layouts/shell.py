@@ -33,7 +33,6 @@ def layout() -> html.Div:
             dcc.Store(id=ids.Shell.VIEW),
             dcc.Store(id=ids.Shell.PAGE_KEY),
             dcc.Store(id=ids.Shell.PAGE_WANT),
-            dcc.Store(id=ids.Shell.PANEL_VIEW),
             html.Header(id=ids.Shell.NAVBAR, className="app-navbar"),
             html.Div(
                 className="context-bar",

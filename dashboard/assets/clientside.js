@@ -106,21 +106,10 @@
     });
   }
 
-  // the view without the map's metric, for the panels that do not show it: a metric change
-  // then redraws the map alone (the KPI cards and the child table are not asked again)
-  function panelView(view, current) {
-    if (!view) { return window.dash_clientside.no_update; }
-    var out = Object.assign({}, view);
-    delete out.metric;
-    return JSON.stringify(out) === JSON.stringify(current) ?
-      window.dash_clientside.no_update : out;
-  }
-
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     countydash: {
       drill_to: drillTo, metric_value: metricValue, metric_to_url: metricToUrl,
-      picker_dates: pickerDates, page_wanted: pageWanted, export_links: exportLinks,
-      panel_view: panelView
+      picker_dates: pickerDates, page_wanted: pageWanted, export_links: exportLinks
     }
   });
 })();

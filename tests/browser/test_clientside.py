@@ -163,22 +163,3 @@ def test_export_links_match_the_servers(watched_page, live_server) -> None:  # t
     watched_page.page.wait_for_selector("a[href^='/export/chart/map.png?area=211122']",
                                         timeout=20_000)
     watched_page.assert_clean()
-
-
-PANEL_CASES = [
-    # (view, the panels' view now)
-    (VIEW, None), (VIEW, {k: v for k, v in VIEW.items() if k != "metric"}),
-    ({**VIEW, "metric": "open_now"}, {k: v for k, v in VIEW.items() if k != "metric"}),
-    ({**VIEW, "area": "211122001"}, {k: v for k, v in VIEW.items() if k != "metric"}),
-    (None, None), ({}, {}),
-]
-
-
-def test_panel_view_matches_its_python_twin(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
-    got = in_browser(watched_page, live_server, "panel_view", PANEL_CASES)
-    want = [bench.panel_view(*c) for c in PANEL_CASES]
-    assert got == want, json.dumps([got, want], ensure_ascii=False)
-    assert want[0] == {k: v for k, v in VIEW.items() if k != "metric"}
-    assert want[1] is None and want[2] is None  # a new metric: the panels' view stays
-    assert want[3]["area"] == "211122001"
-    watched_page.assert_clean()
