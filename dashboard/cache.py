@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import pickle
+import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -28,22 +29,57 @@ def cache_active() -> bool:
     return has_app_context() and "cache" in current_app.extensions
 
 
+#: How long a computation of a ``shared`` result holds its claim (seconds), and how often
+#: another request looks for the result meanwhile.
+CLAIM_SECONDS = 5
+POLL_SECONDS = 0.004
+
+
 def memoised(name: str, ctx: Any, on: str, args: tuple[Any, ...], kwargs: dict[str, Any],
-             compute: Callable[[], R]) -> R:
+             compute: Callable[[], R], shared: bool = False) -> R:
     """``compute()`` memoised in the shared cache under ``name``, the context's scope key, its
     version for ``on`` (:meth:`~queries.context.QueryContext.version_for`) and a digest of the
-    arguments: the one key scheme of :func:`data_cached` and of the callback output cache."""
+    arguments: the one key scheme of :func:`data_cached` and of the callback output cache.
+
+    ``shared``: several requests of one round need this result (the map and the child table
+    both read the children's figures), so a miss computes it once: the first request claims
+    the key (an atomic ``add``) and computes; the others wait for its result, and compute it
+    themselves only if the claim ends without one (a failed or a killed computation)."""
     digest = hashlib.sha1(pickle.dumps((args, sorted(kwargs.items())), protocol=4)).hexdigest()
     key = f"{name}:{ctx.cache_key()}:{ctx.version_for(on)}:{digest}"
     hit = cache.get(key)
     if hit is not None:
         return hit  # type: ignore[no-any-return]
-    value = compute()
-    cache.set(key, value)
+    claim = f"{key}:computing"
+    if shared and not cache.add(claim, 1, timeout=CLAIM_SECONDS):
+        waited = _wait_for(key, claim)
+        if waited is not None:
+            return waited  # type: ignore[no-any-return]
+        shared = False  # the claim ended without a result: compute it here
+    try:
+        value = compute()
+        cache.set(key, value)
+    finally:
+        if shared:
+            cache.delete(claim)
     return value
 
 
-def data_cached(fn: Callable[P, R] | None = None, *, on: str = "all"
+def _wait_for(key: str, claim: str) -> Any:
+    """The result another request is computing, or None once its claim is gone without one
+    (or after ``CLAIM_SECONDS``)."""
+    deadline = time.monotonic() + CLAIM_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        value = cache.get(key)
+        if value is not None:
+            return value
+        if cache.get(claim) is None:
+            return cache.get(key)
+    return None
+
+
+def data_cached(fn: Callable[P, R] | None = None, *, on: str = "all", shared: bool = False
                 ) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """Memoise ``fn(ctx, *args)`` on its primitive arguments and the context's version for
     ``on`` (by default the data version and the as-of minute).
@@ -52,8 +88,10 @@ def data_cached(fn: Callable[P, R] | None = None, *, on: str = "all"
     ``on="coverage"`` keys on the version of the coverage tables, the area tree and imports
     only (:meth:`~queries.context.QueryContext.version_for`), for functions that read no case
     and not the as-of instant: a new case then leaves them cached; ``on="areas"`` keys on the
-    area tree's version only (geometry). Outside a Flask app (CLI,
-    tests) the function runs uncached. Use as ``@data_cached`` or ``@data_cached(on=...)``.
+    area tree's version only (geometry); ``shared=True`` for a result that several requests
+    of one round read (computed once, the others wait for it: :func:`memoised`). Outside a
+    Flask app (CLI, tests) the function runs uncached. Use as ``@data_cached`` or
+    ``@data_cached(on=..., shared=...)``.
     """
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
@@ -62,7 +100,7 @@ def data_cached(fn: Callable[P, R] | None = None, *, on: str = "all"
             if not cache_active():
                 return fn(*args, **kwargs)
             return memoised(f"{fn.__module__}.{fn.__qualname__}", args[0], on, args[1:],
-                            kwargs, lambda: fn(*args, **kwargs))
+                            kwargs, lambda: fn(*args, **kwargs), shared)
 
         wrapper.uncached = fn  # type: ignore[attr-defined]
         return wrapper

@@ -269,7 +269,7 @@ CHILD_FIGURES = ["code", "name", "level", "households", "cases", "resolved", "wi
                  "open_now", "overdue_now", "median_hours"]
 
 
-@data_cached
+@data_cached(shared=True)  # the map's colours and the child table, in one round
 def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
                            ) -> pd.DataFrame:
     """Every visible child of ``area`` (even one without cases) with its case figures.

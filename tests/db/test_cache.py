@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -335,3 +336,66 @@ def test_master_builds_the_geometry_then_forks_without_its_connections(
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_a_shared_result_is_computed_once_for_requests_that_miss_it_together(
+        redis_prefix: str) -> None:
+    """dashboard.cache.memoised(shared=True): the map and the child table ask for the same
+    figures in one round; with the cache empty, one request computes them and the other
+    waits for its result instead of computing them again (Redis: the workers' cache)."""
+    import threading
+
+    from flask import Flask
+
+    from dashboard.cache import cache, memoised
+
+    server = Flask(__name__)
+    cache.init_app(server, config={"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": REDIS_URL,
+                                   "CACHE_KEY_PREFIX": redis_prefix})
+
+    class Ctx:
+        def cache_key(self) -> str:
+            return "test"
+
+        def version_for(self, _on: str) -> str:
+            return "v1"
+
+    computed: list[int] = []
+
+    def slow() -> dict:
+        computed.append(1)
+        time.sleep(0.3)
+        return {"cases": 42}
+
+    results: list[object] = []
+
+    def request(shared: bool, name: str) -> None:
+        with server.app_context():
+            results.append(memoised(name, Ctx(), "all", ("211122",), {}, slow, shared))
+
+    for shared, name, want in ((True, "figures", 1), (False, "unshared", 2)):
+        computed.clear()
+        results.clear()
+        threads = [threading.Thread(target=request, args=(shared, name)) for _ in range(2)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(timeout=10)
+        assert results == [{"cases": 42}] * 2
+        assert len(computed) == want, (name, computed)  # once when shared, twice when not
+    def claim(name: str, arg: str) -> str:
+        import hashlib
+        import pickle
+
+        digest = hashlib.sha1(pickle.dumps(((arg,), []), protocol=4)).hexdigest()
+        return f"{name}:test:v1:{digest}:computing"
+
+    with server.app_context():
+        assert cache.get(claim("figures", "211122")) is None  # gone with the computation
+        # a claim whose computation died: the next request waits it out, then computes
+        from dashboard import cache as cache_module
+
+        cache.add(claim("dead", "x"), 1, timeout=1)
+        started = time.monotonic()
+        assert memoised("dead", Ctx(), "all", ("x",), {}, lambda: {"ok": 1}, True) == {"ok": 1}
+        assert 0.5 < time.monotonic() - started < cache_module.CLAIM_SECONDS + 1
