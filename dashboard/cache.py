@@ -35,22 +35,34 @@ CLAIM_SECONDS = 5
 POLL_SECONDS = 0.004
 
 
+def cache_key(name: str, ctx: Any, on: str, args: tuple[Any, ...],
+              kwargs: dict[str, Any]) -> str:
+    """The key of :func:`memoised`: ``name``, the context's scope key, its version for ``on``
+    and a digest of the arguments. A shared computation's claim is this key + ``CLAIMED``."""
+    digest = hashlib.sha1(pickle.dumps((args, sorted(kwargs.items())), protocol=4)).hexdigest()
+    return f"{name}:{ctx.cache_key()}:{ctx.version_for(on)}:{digest}"
+
+
+#: Suffix of the key that marks a shared result as being computed (:func:`memoised`).
+CLAIMED = ":computing"
+
+
 def memoised(name: str, ctx: Any, on: str, args: tuple[Any, ...], kwargs: dict[str, Any],
              compute: Callable[[], R], shared: bool = False) -> R:
-    """``compute()`` memoised in the shared cache under ``name``, the context's scope key, its
-    version for ``on`` (:meth:`~queries.context.QueryContext.version_for`) and a digest of the
-    arguments: the one key scheme of :func:`data_cached` and of the callback output cache.
+    """``compute()`` memoised in the shared cache under :func:`cache_key` (``name``, the
+    context's scope key, its version for ``on``: :meth:`~queries.context.QueryContext.version_for`,
+    and a digest of the arguments): the one key scheme of :func:`data_cached` and of the
+    callback output cache.
 
     ``shared``: several requests of one round need this result (the map and the child table
     both read the children's figures), so a miss computes it once: the first request claims
     the key (an atomic ``add``) and computes; the others wait for its result, and compute it
     themselves only if the claim ends without one (a failed or a killed computation)."""
-    digest = hashlib.sha1(pickle.dumps((args, sorted(kwargs.items())), protocol=4)).hexdigest()
-    key = f"{name}:{ctx.cache_key()}:{ctx.version_for(on)}:{digest}"
+    key = cache_key(name, ctx, on, args, kwargs)
     hit = cache.get(key)
     if hit is not None:
         return hit  # type: ignore[no-any-return]
-    claim = f"{key}:computing"
+    claim = key + CLAIMED
     if shared and not cache.add(claim, 1, timeout=CLAIM_SECONDS):
         waited = _wait_for(key, claim)
         if waited is not None:

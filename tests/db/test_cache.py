@@ -347,7 +347,7 @@ def test_a_shared_result_is_computed_once_for_requests_that_miss_it_together(
 
     from flask import Flask
 
-    from dashboard.cache import cache, memoised
+    from dashboard.cache import CLAIMED, cache, cache_key, memoised
 
     server = Flask(__name__)
     cache.init_app(server, config={"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": REDIS_URL,
@@ -384,11 +384,7 @@ def test_a_shared_result_is_computed_once_for_requests_that_miss_it_together(
         assert results == [{"cases": 42}] * 2
         assert len(computed) == want, (name, computed)  # once when shared, twice when not
     def claim(name: str, arg: str) -> str:
-        import hashlib
-        import pickle
-
-        digest = hashlib.sha1(pickle.dumps(((arg,), []), protocol=4)).hexdigest()
-        return f"{name}:test:v1:{digest}:computing"
+        return cache_key(name, Ctx(), "all", (arg,), {}) + CLAIMED
 
     with server.app_context():
         assert cache.get(claim("figures", "211122")) is None  # gone with the computation
