@@ -109,8 +109,9 @@ def register(app: Dash) -> None:
         State(ids.Shell.VIEW, "data"), State(ids.Map.METRIC, "options"),
         prevent_initial_call=True,
     )
-    # a click on an area only rewrites the URL: in the browser (assets/clientside.js), so the
-    # drill-down asks the server once (URL -> view) and then for the panels, not three times
+    # a click on an area only rewrites the URL, in the browser (assets/clientside.js), and
+    # the browser makes the new URL into the view (viewFromUrl): a drill-down's first
+    # requests are the panels'
     app.clientside_callback(
         ClientsideFunction(namespace="countydash", function_name="drill_to"),
         Output(ids.Shell.URL, "search", allow_duplicate=True),

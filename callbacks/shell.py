@@ -24,11 +24,18 @@ PAGES = {"/": overview.page, "/audit": audit.page, "/warnings": warnings.page,
 PLANNED: set[str] = set()
 
 
-@cached_output
-def on_url_view(search: str | None, _pathname: str | None, current: dict[str, Any] | None
+def on_url_view(ask: dict[str, Any] | None, current: dict[str, Any] | None
                 ) -> tuple[Any, Any]:
-    """URL changes -> the validated view (area inside the caller's scope, a full period);
-    an unchanged view is not re-sent, so a page change does not re-run every panel."""
+    """The URL the browser asks about (``viewFromUrl`` of ``assets/clientside.js``: the
+    page's first URL, and any move the browser does not make itself) -> the validated view
+    (area inside the caller's scope, a full period); an unchanged view is not re-sent."""
+    search = ask.get("search") if isinstance(ask, dict) else None
+    return url_view(search if isinstance(search, str) else None, current)
+
+
+@cached_output
+def url_view(search: str | None, current: dict[str, Any] | None) -> tuple[Any, Any]:
+    """:func:`on_url_view` for the URL query ``search``."""
     qctx = query_context()
     view = parse_query(search)
     unknown = view.area is not None and fetch_area(qctx, view.area) is None
@@ -67,7 +74,7 @@ def navbar_outputs(data: dict[str, Any], pathname: str | None,
                    who: tuple[str, str] | None) -> tuple[list, list, list, list]:
     """:func:`update_navbar` for the signed-in user ``who`` (name, role)."""
     qctx = query_context()
-    view = checked_view(data, qctx)  # the view store is filled by on_url_view first
+    view = checked_view(data, qctx)  # the view store: made by viewFromUrl or on_url_view
     lang, path = view.lang, pathname or "/"
     info = db.meta(qctx.engine)
     demo = info.get("synthetic") == "1"
@@ -125,21 +132,15 @@ def preset_range(name: str, last_day: date) -> tuple[date, date]:
     return last_day - timedelta(days=29), last_day
 
 
-def on_period_change(start: str | None, end: str | None, _clicks: list[int | None],
-                     search: str | None, data: dict[str, Any]) -> str:
-    """Picker or preset -> a new URL (one history entry), keeping area, metric and language."""
+def on_preset(clicks: list[int | None], search: str | None, data: dict[str, Any]) -> str:
+    """A period preset -> a new URL (one history entry), keeping area, metric and language;
+    the picker's own dates go to the URL in the browser (``periodToUrl``)."""
     view = View.from_store(data)
     trigger = ctx.triggered_id
-    if isinstance(trigger, dict) and trigger.get("type") == ids.Shell.PRESET:
-        if not any(_clicks or []):
-            return no_update
-        new_start, new_end = preset_range(str(trigger["index"]), last_full_day(query_context()))
-    else:
-        try:
-            new_start = date.fromisoformat(str(start)[:10])
-            new_end = date.fromisoformat(str(end)[:10])
-        except ValueError:
-            return no_update
+    if not (isinstance(trigger, dict) and trigger.get("type") == ids.Shell.PRESET
+            and any(clicks or [])):
+        return no_update
+    new_start, new_end = preset_range(str(trigger["index"]), last_full_day(query_context()))
     if (new_start, new_end) == (view.start, view.end):
         return no_update
     current = parse_query(search)
@@ -147,10 +148,20 @@ def on_period_change(start: str | None, end: str | None, _clicks: list[int | Non
 
 
 def register(app: Dash) -> None:
-    app.callback(
+    # the URL -> the view: in the browser for a move within the page (a drill-down, the
+    # metric, the period: the panels' requests then go out at once), else asked of the server
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="view_from_url"),
         Output(ids.Shell.VIEW, "data"), Output(ids.Shell.ALERT, "children"),
-        Input(ids.Shell.URL, "search"), Input(ids.Shell.URL, "pathname"),
-        State(ids.Shell.VIEW, "data"),
+        Output(ids.Shell.VIEW_URL, "data"), Output(ids.Shell.VIEW_ASK, "data"),
+        Input(ids.Shell.URL, "search"), State(ids.Shell.VIEW, "data"),
+        State(ids.Shell.VIEW_URL, "data"),
+    )
+    app.callback(
+        Output(ids.Shell.VIEW, "data", allow_duplicate=True),
+        Output(ids.Shell.ALERT, "children", allow_duplicate=True),
+        Input(ids.Shell.VIEW_ASK, "data"), State(ids.Shell.VIEW, "data"),
+        prevent_initial_call=True,
     )(on_url_view)
     app.callback(
         Output(ids.Shell.NAVBAR, "children"), Output(ids.Shell.BREADCRUMB, "children"),
@@ -176,10 +187,16 @@ def register(app: Dash) -> None:
         Input(ids.Shell.VIEW, "data"), State(ids.Shell.PERIOD, "start_date"),
         State(ids.Shell.PERIOD, "end_date"),
     )
-    app.callback(
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="period_to_url"),
         Output(ids.Shell.URL, "search"),
         Input(ids.Shell.PERIOD, "start_date"), Input(ids.Shell.PERIOD, "end_date"),
+        State(ids.Shell.URL, "search"), State(ids.Shell.VIEW, "data"),
+        prevent_initial_call=True,
+    )
+    app.callback(
+        Output(ids.Shell.URL, "search", allow_duplicate=True),
         Input({"type": ids.Shell.PRESET, "index": ALL}, "n_clicks"),
         State(ids.Shell.URL, "search"), State(ids.Shell.VIEW, "data"),
         prevent_initial_call=True,
-    )(on_period_change)
+    )(on_preset)

@@ -266,11 +266,84 @@ def export_links(view: dict[str, Any] | None, link_ids: list[dict[str, str]] | N
         return None
 
 
+def _day(value: str | None) -> str | None:
+    """``day`` of ``assets/clientside.js``: a calendar day written YYYY-MM-DD, or None."""
+    import re
+
+    if value is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
+
+
+def _view_params(search: str | None) -> dict[str, str | None]:
+    """``viewParams``: the first value of each parameter the view reads, trimmed."""
+    params = _first_params(search)
+    return {key: (params.get(key) or "").strip() or None for key in QUERY_KEYS}
+
+
+def _moved(view: dict[str, Any], shown_for: str, search: str) -> dict[str, Any] | None:
+    """``moved``: the view the server would make of ``search``, where it differs from
+    ``shown_for`` only in what the server copies without a database; else None."""
+    from dashboard.schema import SOURCES
+    from dashboard.view import AREA_CODE, CATEGORY, METRIC
+
+    old, now = _view_params(shown_for), _view_params(search)
+    nxt = {**view, "problems": []}
+    if now["lang"] != old["lang"]:
+        return None
+    if now["area"] != old["area"]:
+        if now["area"] is None or not AREA_CODE.fullmatch(now["area"]):
+            return None
+        nxt["area"] = now["area"]
+    if (now["from"], now["to"]) != (old["from"], old["to"]):
+        start, end = _day(now["from"]), _day(now["to"])
+        if start is None or end is None or start > end:
+            return None
+        nxt.update(start=start, end=end)
+    metric, cat, src = now["metric"], now["cat"], now["src"]
+    nxt["metric"] = metric if metric is not None and METRIC.fullmatch(metric) else None
+    nxt["cat"] = cat if cat is not None and CATEGORY.fullmatch(cat) else None
+    nxt["src"] = src if src in SOURCES else None
+    return nxt
+
+
+def view_from_url(search: str | None, view: dict[str, Any] | None, shown_for: str | None
+                  ) -> tuple[Any, Any, Any, Any]:
+    """``viewFromUrl``: the URL -> (view, alert, URL of the view, question to the server),
+    None for ``no_update``: a move within the page made in the browser, else asked."""
+    here = search or ""
+    known = bool(view and view.get("area") and view.get("start") and view.get("end")
+                 and isinstance(shown_for, str))
+    if known and here == shown_for:
+        return None, None, None, None
+    nxt = _moved(view, shown_for, here) if known else None  # type: ignore[arg-type]
+    if nxt is not None:
+        return nxt, [], here, None
+    return None, None, here, {"search": here}
+
+
+def period_to_url(start: str | None, end: str | None, search: str | None,
+                  view: dict[str, Any] | None) -> str | None:
+    """``periodToUrl``: the period picker -> the URL (None: no change)."""
+    first, last = _day(str(start or "")[:10]), _day(str(end or "")[:10])
+    if first is None or last is None:
+        return None
+    if view and view.get("start") == first and view.get("end") == last:
+        return None
+    params = _first_params(search)
+    params.update({"from": first, "to": last})
+    return _query(params)
+
+
 #: ``namespace.function_name`` of each browser-side callback -> its twin.
 CLIENTSIDE: dict[str, Callable[..., Any]] = {
     "countydash.drill_to": drill_to, "countydash.metric_value": metric_value,
     "countydash.metric_to_url": metric_to_url, "countydash.picker_dates": picker_dates,
     "countydash.page_wanted": page_wanted, "countydash.export_links": export_links,
+    "countydash.view_from_url": view_from_url, "countydash.period_to_url": period_to_url,
 }
 
 

@@ -18,6 +18,8 @@ class Shell:
     PRESETS = "shell-period-presets"
     PAGE_KEY = "shell-page-key"
     PAGE_WANT = "shell-page-want"
+    VIEW_URL = "shell-view-url"
+    VIEW_ASK = "shell-view-ask"
 
 
 class Overview:

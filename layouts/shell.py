@@ -31,6 +31,8 @@ def layout() -> html.Div:
         children=[
             dcc.Location(id=ids.Shell.URL, refresh=False),
             dcc.Store(id=ids.Shell.VIEW),
+            dcc.Store(id=ids.Shell.VIEW_URL),
+            dcc.Store(id=ids.Shell.VIEW_ASK),
             dcc.Store(id=ids.Shell.PAGE_KEY),
             dcc.Store(id=ids.Shell.PAGE_WANT),
             html.Header(id=ids.Shell.NAVBAR, className="app-navbar"),

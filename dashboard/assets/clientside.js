@@ -106,10 +106,87 @@
     });
   }
 
+  // dashboard.view's patterns and dashboard.schema.SOURCES (tests/browser/test_clientside.py
+  // checks them against the server's)
+  var METRIC = /^[a-z_]{1,40}$/;
+  var CATEGORY = /^[0-9A-Za-z_\-]{1,20}$/;
+  var SOURCES = ['app', 'terminal', 'hotline', 'department', 'leader', 'other'];
+  var DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+
+  // a calendar day written YYYY-MM-DD, or null
+  function day(value) {
+    if (value === null || !DAY.test(value) || value.slice(0, 4) === '0000') { return null; }
+    var parsed = new Date(value + 'T00:00:00Z');
+    return (!isNaN(parsed) && parsed.toISOString().slice(0, 10) === value) ? value : null;
+  }
+
+  // the first value of each parameter the view reads, trimmed, empty ones as null
+  function viewParams(search) {
+    var params = new URLSearchParams((search || '').replace(/^\?/, ''));
+    var out = {};
+    KEYS.forEach(function (key) {
+      var value = params.get(key);
+      value = value === null ? null : value.trim();
+      out[key] = value === '' ? null : value;
+    });
+    return out;
+  }
+
+  // the view the server would make of URL `search` when it differs from `shownFor` (the URL
+  // of `view`) only in what the server copies without a database: a drill-down to an area
+  // the page listed (the server re-checks it on every panel), the metric, a full period or
+  // the case filters; null for anything else (no area, a default period, another language,
+  // a malformed value: the server's URL -> view callback answers those)
+  function moved(view, shownFor, search) {
+    var old = viewParams(shownFor), now = viewParams(search);
+    var next = Object.assign({}, view, {problems: []});
+    if (now.lang !== old.lang) { return null; }
+    if (now.area !== old.area) {
+      if (now.area === null || !AREA_CODE.test(now.area)) { return null; }
+      next.area = now.area;
+    }
+    if (now.from !== old.from || now.to !== old.to) {
+      var start = day(now.from), end = day(now.to);
+      if (start === null || end === null || start > end) { return null; }
+      next.start = start;
+      next.end = end;
+    }
+    next.metric = (now.metric !== null && METRIC.test(now.metric)) ? now.metric : null;
+    next.cat = (now.cat !== null && CATEGORY.test(now.cat)) ? now.cat : null;
+    next.src = SOURCES.indexOf(now.src) >= 0 ? now.src : null;
+    return next;
+  }
+
+  // the URL -> [view, alert, URL of the view, question to the server]: a move within the
+  // page is made here (no request before the panels'); anything else, and the first URL of
+  // a page, is asked of the server (callbacks.shell.on_url_view)
+  function viewFromUrl(search, view, shownFor) {
+    var none = window.dash_clientside.no_update;
+    var here = search || '';
+    var known = view && view.area && view.start && view.end && typeof shownFor === 'string';
+    if (known && here === shownFor) { return [none, none, none, none]; }
+    var next = known ? moved(view, shownFor, here) : null;
+    if (next !== null) { return [next, [], here, none]; }
+    return [none, none, here, {search: here}];
+  }
+
+  // the period picker -> the URL (the presets' ranges are the server's: the last day with data)
+  function periodToUrl(start, end, search, view) {
+    var none = window.dash_clientside.no_update;
+    var from = day(String(start || '').slice(0, 10)), to = day(String(end || '').slice(0, 10));
+    if (from === null || to === null) { return none; }
+    if (view && view.start === from && view.end === to) { return none; }
+    var params = new URLSearchParams((search || '').replace(/^\?/, ''));
+    params.set('from', from);
+    params.set('to', to);
+    return query(params);
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     countydash: {
       drill_to: drillTo, metric_value: metricValue, metric_to_url: metricToUrl,
-      picker_dates: pickerDates, page_wanted: pageWanted, export_links: exportLinks
+      picker_dates: pickerDates, page_wanted: pageWanted, export_links: exportLinks,
+      view_from_url: viewFromUrl, period_to_url: periodToUrl
     }
   });
 })();

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -163,3 +164,77 @@ def test_export_links_match_the_servers(watched_page, live_server) -> None:  # t
     watched_page.page.wait_for_selector("a[href^='/export/chart/map.png?area=211122']",
                                         timeout=20_000)
     watched_page.assert_clean()
+
+
+SHOWN = "?area=211122&from=2026-10-23&to=2026-11-21"
+VIEW_CASES = [
+    # (search, view, the URL the view was made from)
+    ("?area=211122001&from=2026-10-23&to=2026-11-21", VIEW, SHOWN),  # a drill-down
+    ("?area=211122&metric=open_now&from=2026-10-23&to=2026-11-21", VIEW, SHOWN),
+    ("?area=211122&from=2026-01-01&to=2026-11-21", VIEW, SHOWN),  # a period
+    ("?area=211122&from=2026-01-01&to=2026-11-21&cat=02&src=hotline", VIEW, SHOWN),
+    ("?area=211122&from=2026-10-23&to=2026-11-21&cat=bad!&src=mail", VIEW, SHOWN),
+    ("?area=211122&from=2026-10-23&to=2026-11-21&metric=Bad", VIEW, SHOWN),
+    ("?area=+211122001+&to=2026-11-21&from=2026-10-23&x=1", VIEW, SHOWN),
+    (SHOWN, VIEW, SHOWN),  # the same URL (another page): nothing to do
+    ("?area=211122001", {**VIEW, "start": "2026-10-23"}, "?area=211122"),  # default period
+    # the server's: a first URL, no area, another language, malformed or partial periods
+    (SHOWN, None, None), (SHOWN, VIEW, None), ("", VIEW, SHOWN),
+    ("?from=2026-10-23&to=2026-11-21", VIEW, SHOWN), (SHOWN + "&lang=en", VIEW, SHOWN),
+    ("?area=bad%20code&from=2026-10-23&to=2026-11-21", VIEW, SHOWN),
+    ("?area=211122&from=2026-02-30&to=2026-11-21", VIEW, SHOWN),
+    ("?area=211122&from=2026-11-21&to=2026-10-23", VIEW, SHOWN),
+    ("?area=211122&from=20261023&to=2026-11-21", VIEW, SHOWN),
+    ("?area=211122&from=0000-01-01&to=2026-11-21", VIEW, SHOWN),
+    ("?area=211122&to=2026-11-21", VIEW, SHOWN),
+    ("?area=211122001", VIEW, SHOWN),  # back to a default period: the server's as-of day
+]
+PERIOD_CASES = [
+    # (the picker's start, end, search, view)
+    ("2026-01-01", "2026-11-21", SHOWN + "&metric=cases", VIEW),
+    ("2026-01-01T00:00:00", "2026-11-21T00:00:00", "?area=211122&lang=en", VIEW),
+    ("2026-10-23", "2026-11-21", SHOWN, VIEW),  # the view's period: nothing to write
+    ("2026-01-01", None, SHOWN, VIEW), ("2026-02-30", "2026-11-21", SHOWN, VIEW),
+    ("2026-01-01", "2026-11-21", "", None),
+]
+
+
+def test_view_and_period_writers_match_their_python_twins(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    got = [in_browser(watched_page, live_server, "view_from_url", VIEW_CASES),
+           in_browser(watched_page, live_server, "period_to_url", PERIOD_CASES)]
+    want = [[list(bench.view_from_url(*c)) for c in VIEW_CASES],
+            [bench.period_to_url(*c) for c in PERIOD_CASES]]
+    assert got == want, json.dumps([got, want], ensure_ascii=False)
+    made_here = [w[0] is not None for w in want[0]]
+    assert made_here == [True] * 7 + [False, True] + [False] * 12, made_here
+    assert want[0][7] == [None] * 4
+    assert want[0][9] == [None, None, SHOWN, {"search": SHOWN}]  # asked of the server
+    assert want[1][2] is None and want[1][3] is None and want[1][4] is None
+    watched_page.assert_clean()
+
+
+def test_the_browser_makes_the_view_the_server_would_make() -> None:
+    """Where the browser makes the view itself, it is the server's view of that URL (the
+    view's own parser: dashboard.view.parse_query), and the server is asked for the rest;
+    the browser's patterns and sources are the server's."""
+    from dashboard.schema import SOURCES
+    from dashboard.view import AREA_CODE, CATEGORY, METRIC
+
+    js = (bench.ROOT / "dashboard" / "assets" / "clientside.js").read_text()
+    for name, pattern in (("AREA_CODE", AREA_CODE), ("METRIC", METRIC),
+                          ("CATEGORY", CATEGORY)):
+        assert f"var {name} = /{pattern.pattern}/;" in js, name
+    assert "var SOURCES = " + json.dumps(list(SOURCES)).replace('"', "'") + ";" in js
+    for search, view, shown_for in VIEW_CASES:
+        made, alert, url, ask = bench.view_from_url(search, view, shown_for)
+        if made is None:
+            continue
+        server = parse_query(search).with_period(date.fromisoformat(view["end"]))
+        assert made == server.to_store(), search
+        assert alert == [] and url == search and ask is None
+    for start, end, search, view in PERIOD_CASES:
+        written = bench.period_to_url(start, end, search, view)
+        if written is not None:
+            want = replace(parse_query(search), start=date.fromisoformat(start[:10]),
+                           end=date.fromisoformat(end[:10]), problems=())
+            assert parse_query(written) == want, written

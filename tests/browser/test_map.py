@@ -72,8 +72,13 @@ def crumbs(page) -> list[str]:  # type: ignore[no-untyped-def]
 def test_map_drill_down_breadcrumb_url_and_back(watched_page, live_server, path) -> None:  # type: ignore[no-untyped-def]
     page = watched_page.page
     town, village, grid = path["order"]
+    outputs: list[str] = []
+    page.on("request", lambda r: outputs.append(r.post_data_json["output"])
+            if "_dash-update-component" in r.url else None)
     page.goto(f"{live_server.url}/?{PERIOD}&metric=cases")
     wait_for_map(page, path[town]["siblings"])
+    asked = [o for o in outputs if o.startswith("..shell-view.data@")]
+    assert len(asked) == 1, outputs  # the page's first URL is the server's to check
 
     click_area(page, path[town])
     page.wait_for_url(f"**area={town}**", timeout=20_000)
@@ -103,6 +108,9 @@ def test_map_drill_down_breadcrumb_url_and_back(watched_page, live_server, path)
 
     page.go_forward()
     page.wait_for_selector(f'.grid-card[data-grid="{grid}"]', timeout=20_000)
+    # every move since - three drill-downs, back, forward - was made into a view in the
+    # browser (assets/clientside.js viewFromUrl): no request asked the server for one
+    assert [o for o in outputs if o.startswith("..shell-view.data@")] == asked, outputs
 
     # the same URL opened fresh shows the same view
     url = page.url
