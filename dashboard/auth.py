@@ -134,6 +134,21 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+#: How often a request stamps the session's last activity anew (seconds): the idle limit holds
+#: to within this, and the requests in between send no new cookie (re-signing the session
+#: on every callback request cost each of them time and a Set-Cookie header).
+SEEN_STEP = 60
+
+
+def _stamp_session(identity: dict[str, object]) -> None:
+    """Record activity and the identity the session vouches for, where they changed."""
+    now = time.time()
+    if now - float(session.get("seen", 0)) >= SEEN_STEP:
+        session["seen"] = now
+    if session.get("identity") != identity:
+        session["identity"] = identity
+
+
 def init_auth(server: Flask, engine: Engine, session_minutes: int, secure_cookie: bool,
               render_login: Callable[..., str]) -> None:
     """Install the login/logout routes and the guard in front of every other request."""
@@ -144,7 +159,9 @@ def init_auth(server: Flask, engine: Engine, session_minutes: int, secure_cookie
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure_cookie,
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=session_minutes),
-        SESSION_REFRESH_EACH_REQUEST=True,
+        # the cookie is sent again when the session changes (_stamp_session: at most once a
+        # minute for the activity stamp), and its expiry moves with it
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
 
     @server.before_request
@@ -186,7 +203,7 @@ def init_auth(server: Flask, engine: Engine, session_minutes: int, secure_cookie
             if not path.startswith(KIOSK_PATHS) and not path.startswith("/_dash-component"):
                 return Response("kiosk links show the big screen only", status=403)
             g.user = kiosk
-            session["identity"] = asdict(kiosk)
+            _stamp_session(asdict(kiosk))
             return None
         username = session.get("user")
         started = session.get("seen", 0)
@@ -203,8 +220,7 @@ def init_auth(server: Flask, engine: Engine, session_minutes: int, secure_cookie
             if path.startswith("/_dash-") or request.method != "GET":
                 return Response("login required", status=401)
             return redirect(f"/login?next={request.full_path.rstrip('?')}")
-        session["seen"] = time.time()
-        session["identity"] = asdict(user)
+        _stamp_session(asdict(user))
         g.user = user
         return None
 

@@ -19,7 +19,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Executable, case, create_engine, event, func, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Executable,
+    Select,
+    case,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
 from dashboard import schema
@@ -244,39 +254,47 @@ def version_columns() -> list[Any]:
         select(func.max(c.c.updated_at)).scalar_subquery().label("v_cases"),
         select(func.max(cov.c.updated_at)).scalar_subquery().label("v_coverage"),
         select(m.c.value).where(m.c.key == "data_version").scalar_subquery().label("v_data"),
-        select(func.count()).select_from(schema.areas).scalar_subquery().label("v_areas"),
         select(m.c.value).where(m.c.key == "as_of").scalar_subquery().label("v_as_of"),
+        _sole_root().scalar_subquery().label("v_root"),
     ]
 
 
-def stamp_of(values: Sequence[Any]) -> tuple[str, datetime]:
-    """The data version and the as-of instant from the values of :func:`version_columns`."""
-    *parts, declared = values
+def stamp_of(values: Sequence[Any]) -> tuple[str, datetime, str | None]:
+    """The data version, the as-of instant and the sole root (:func:`sole_root`) from the
+    values of :func:`version_columns`."""
+    *parts, declared, root = values
     version = "|".join(str(v) for v in parts)
     if declared:
-        return version, datetime.fromisoformat(declared)
-    return version, datetime.now().replace(microsecond=0)
+        return version, datetime.fromisoformat(declared), root
+    return version, datetime.now().replace(microsecond=0), root
 
 
-def version_and_as_of(engine: Engine) -> tuple[str, datetime]:
-    """The data version and the as-of instant, in one round trip (every request needs both).
+def version_and_as_of(engine: Engine) -> tuple[str, datetime, str | None]:
+    """The data version, the as-of instant and the sole root, in one round trip (every
+    request needs the first two, most the third).
 
     The version is a cheap fingerprint that changes whenever cases, coverage or areas change:
-    two indexed max() look-ups, the area count and the meta row the importer bumps; it is in
-    every cache key so that new data shows up at once. The as-of instant is "now" for open and
-    overdue cases: a synthetic or imported snapshot declares it in ``dataset_meta`` (the
-    simulator moves it forward); a live database has none and uses the clock.
+    two indexed max() look-ups and the meta row that every import and demo build bumps (the
+    area tree changes only through them: an area count, 0.6-0.8 ms of every request on
+    PostgreSQL, added nothing); it is in every cache key so that new data shows up at once.
+    The as-of instant is "now" for open and overdue cases: a synthetic or imported snapshot
+    declares it in ``dataset_meta`` (the simulator moves it forward); a live database has
+    none and uses the clock.
     """
     with read_connection(engine) as conn:
         return stamp_of(conn.execute(select(*version_columns())).one())
 
 
+def _sole_root() -> Select:
+    a = schema.areas
+    return select(case((func.count() == 1, func.min(a.c.code)), else_=None)).where(
+        a.c.parent_code.is_(None))
+
+
 def sole_root(engine: Engine) -> str | None:
     """The code of the only area without a parent (the county), None with several or none:
     every area, so every case, lies below it. One indexed look-up."""
-    a = schema.areas
-    return read_scalar(engine, select(case((func.count() == 1, func.min(a.c.code)),
-                                           else_=None)).where(a.c.parent_code.is_(None)))
+    return read_scalar(engine, _sole_root())  # type: ignore[no-any-return]
 
 
 def as_of(engine: Engine) -> datetime:

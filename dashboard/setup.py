@@ -43,8 +43,8 @@ def init_database(engine: Engine, *, demo: bool = False, seed: int = 7,
     from queries.imports import bump_data_version
 
     with engine.begin() as conn:
-        # a rebuilt county is new data even where the area count and the newest update
-        # stamps match the old one's (geometry caches key on this row and the area count)
+        # a rebuilt county is new data even where the newest update stamps match the old
+        # one's (the geometry caches key on this row: the area tree changes only with it)
         bump_data_version(conn)
     db.analyze(engine)
     create_demo_users(engine)

@@ -36,15 +36,16 @@ class QueryContext:
     engine: Engine
     scope: Scope = field(default_factory=Scope)
     min_sample: int = 20
-    #: The data version and as-of instant when the request already read them (with the
-    #: session's user, :func:`queries.users.fetch_user_and_stamp`); else read on first use.
-    stamp: tuple[str, datetime] | None = None
+    #: The data version, the as-of instant and the sole root when the request already read
+    #: them (with the session's user, :func:`queries.users.fetch_user_and_stamp`); else
+    #: read on first use (:func:`dashboard.db.version_and_as_of`).
+    stamp: tuple[str, datetime, str | None] | None = None
     #: What the request already looked up about the area tree for this scope (which areas
     #: the scope holds whole: :func:`queries.scope.covers`); lives and dies with the context.
     known: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
-    def _stamp(self) -> tuple[str, datetime]:
+    def _stamp(self) -> tuple[str, datetime, str | None]:
         return self.stamp or db.version_and_as_of(self.engine)
 
     @property
@@ -54,9 +55,9 @@ class QueryContext:
     def version_for(self, subject: str = "all") -> str:
         """What a cached result depends on: ``all`` is the data version and the as-of minute
         (open and overdue figures move with the clock in a live database); ``coverage`` the
-        coverage tables, the area count and the import version row (not the cases nor the
-        clock); ``areas`` the area tree and its geometry (the area count and the import
-        version row, which every import and demo build bumps)."""
+        coverage tables and the import version row (not the cases nor the clock); ``areas``
+        the area tree and its geometry (the import version row, which every import and demo
+        build bumps)."""
         if subject == "all":
             return f"{self.version}:{self.now:%Y%m%d%H%M}"
         if subject == "coverage":
@@ -69,12 +70,11 @@ class QueryContext:
     def now(self) -> datetime:
         return self._stamp[1]
 
-    @cached_property
+    @property
     def sole_root(self) -> str | None:
-        """The only area without a parent (the county), None with several roots or none.
-        Read on first use only (building a query of the whole tree), so a request served
-        from the cache does not pay for it."""
-        return db.sole_root(self.engine)  # type: ignore[return-value]
+        """The only area without a parent (the county), None with several roots or none
+        (:func:`dashboard.db.sole_root`): read with the version, in the same round trip."""
+        return self._stamp[2]
 
     def cache_key(self) -> str:
         url = self.engine.url.render_as_string(hide_password=True)

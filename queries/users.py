@@ -34,10 +34,13 @@ USER_AND_STAMP = select(users, *_STAMP_COLUMNS).where(
     users.c.username == bindparam("username"))
 
 
+Stamp = tuple[str, datetime, str | None]
+
+
 def fetch_user_and_stamp(engine: Engine, username: str
-                         ) -> tuple[dict[str, object] | None, tuple[str, datetime] | None]:
-    """The user row and, in the same round trip, the data version and as-of instant
-    (:func:`dashboard.db.version_and_as_of`) that the request's queries will need: every
+                         ) -> tuple[dict[str, object] | None, Stamp | None]:
+    """The user row and, in the same round trip, the data version, as-of instant and sole
+    root (:func:`dashboard.db.version_and_as_of`) that the request's queries will need: every
     signed-in request looks the user up, and a request served from the cache then makes no
     other. (None, None) for an unknown user."""
     with db.read_connection(engine) as conn:

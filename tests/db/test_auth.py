@@ -66,6 +66,27 @@ def test_login_sets_secure_cookie_and_logout_ends_session(app: Dash) -> None:
     assert client.get("/").status_code == 302
 
 
+def test_session_cookie_is_sent_again_only_when_the_session_changes(app: Dash) -> None:
+    """A signed-in request re-signs the session only when its activity stamp is due
+    (dashboard.auth.SEEN_STEP) or its identity changed; the idle limit still ends it."""
+    import time
+
+    from dashboard import auth
+
+    client = client_as(app, "county")
+    first = client.get("/_dash-layout")  # the first request after login stamps the identity
+    assert first.status_code == 200 and "Set-Cookie" in first.headers
+    again = client.get("/_dash-layout")
+    assert again.status_code == 200 and "Set-Cookie" not in again.headers
+    with client.session_transaction() as sess:  # activity a step ago: stamped anew
+        sess["seen"] = time.time() - auth.SEEN_STEP - 1
+    assert "Set-Cookie" in client.get("/_dash-layout").headers
+    with client.session_transaction() as sess:
+        assert time.time() - sess["seen"] < 5
+        sess["seen"] = time.time() - 24 * 3600  # idle for a day: signed out
+    assert client.get("/_dash-layout").status_code == 401
+
+
 def test_failed_logins_are_throttled_and_audited(app: Dash, sqlite_engine: Engine) -> None:
     client = app.server.test_client()
     for _ in range(5):
