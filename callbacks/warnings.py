@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from dash import Dash, Input, Output
+from dash import ClientsideFunction, Dash, Input, Output, State
 from flask import current_app
 
 from callbacks.context import checked_view, query_context
@@ -57,3 +57,10 @@ def register(app: Dash) -> None:
         Output(ids.Warnings.TABLE, "children"), Output(ids.Warnings.NOTE, "children"),
         Input(ids.Shell.VIEW, "data"), Input(ids.Warnings.UNIT_TYPE, "value"),
     )(update_warnings)
+    # sorting the list, in the browser: the tier by severity, names in pinyin order
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="sort_rows"),
+        Output(ids.Warnings.GRID, "data"),
+        Input(ids.Warnings.GRID, "sort_by"), State(ids.Warnings.GRID, "data"),
+        prevent_initial_call=True,
+    )

@@ -58,6 +58,7 @@ class Warnings:
     COUNTS = "warnings-counts"
     UNIT_TYPE = "warnings-unit-type"
     TABLE = "warnings-table"
+    GRID = "warnings-grid"
     HEADING = "warnings-heading"
     NOTE = "warnings-note"
 

@@ -99,14 +99,19 @@ def warnings_table(frame: pd.DataFrame, lang: str) -> object:
     """One row per unit with a tier, most severe and longest held first.
 
     ``frame``: unit_type, code, name, tier, rank, reasons, days_held, since, new_this_week.
+    Sorting is the browser's (``sortRows`` of assets/clientside.js): the tier column by
+    severity (each row's ``rank``), not by its label's text (红 蓝 黄); ``order`` is this
+    order, back when the sort is cleared.
     """
     if frame.empty:
         return html.P(t("warnings.none", lang), className="muted-note")
     rows = []
-    for r in frame.sort_values(["rank", "days_held", "code"],
-                               ascending=[True, False, True]).to_dict("records"):
+    for order, r in enumerate(frame.sort_values(["rank", "days_held", "code"],
+                                                ascending=[True, False, True]
+                                                ).to_dict("records")):
         rows.append({
             "tier": t(f"tier.{r['tier']}", lang), "tier_key": r["tier"], "code": r["code"],
+            "rank": int(r["rank"]), "order": order,
             "unit": t(f"unit.{r['unit_type']}", lang), "name": r["name"],
             "reasons": t("warnings.sep", lang).join(
                 reason_text(x, lang) for x in most_severe_per_metric(r["reasons"])),
@@ -117,8 +122,10 @@ def warnings_table(frame: pd.DataFrame, lang: str) -> object:
             ("name", "warnings.col.name"), ("reasons", "warnings.col.reasons"),
             ("held", "warnings.col.held"), ("since", "warnings.col.since")]
     return dash_table.DataTable(
-        data=rows, columns=[{"id": c, "name": t(k, lang)} for c, k in cols],
-        sort_action="native", filter_action="native",
+        id=ids.Warnings.GRID, data=rows,
+        columns=[{"id": c, "name": t(k, lang), **({"type": "numeric"} if c == "held" else {})}
+                 for c, k in cols],
+        sort_action="custom", sort_mode="single", sort_by=[], filter_action="native",
         filter_options={"placeholder_text": t("table.filter", lang)}, page_size=15,
         style_as_list_view=True, style_table={"overflowX": "auto"},
         style_cell={"fontSize": "15px", "padding": "6px 8px", "textAlign": "left",

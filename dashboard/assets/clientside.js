@@ -182,11 +182,44 @@
     return query(params);
   }
 
+  // a table's rows in the order of its sort_by (sort_action "custom"): a column with a
+  // rank column beside it ("tier" and "rank") sorts by the rank, numbers as numbers, text in
+  // the reader's collation (pinyin for names); no sort is the server's order (`order`)
+  var SORT_KEYS = {tier: 'rank'};
+  var COLLATOR = new Intl.Collator(['zh-Hans-CN', 'en'], {numeric: true});
+
+  function compareValues(a, b) {
+    if (a === b) { return 0; }
+    if (a === null || a === undefined) { return 1; }
+    if (b === null || b === undefined) { return -1; }
+    if (typeof a === 'number' && typeof b === 'number') { return a < b ? -1 : 1; }
+    return COLLATOR.compare(String(a), String(b));
+  }
+
+  function sortRows(sortBy, rows) {
+    if (!Array.isArray(rows)) { return window.dash_clientside.no_update; }
+    var keys = (sortBy || []).map(function (s) {
+      return {key: SORT_KEYS[s.column_id] || s.column_id, sign: s.direction === 'desc' ? -1 : 1};
+    });
+    keys.push({key: 'order', sign: 1});
+    return rows.slice().sort(function (a, b) {
+      for (var i = 0; i < keys.length; i++) {
+        var c = compareValues(a[keys[i].key], b[keys[i].key]);
+        if (c !== 0) {
+          // nothing given sorts last in either direction
+          var missing = a[keys[i].key] == null || b[keys[i].key] == null;
+          return missing ? c : c * keys[i].sign;
+        }
+      }
+      return 0;
+    });
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     countydash: {
       drill_to: drillTo, metric_value: metricValue, metric_to_url: metricToUrl,
       picker_dates: pickerDates, page_wanted: pageWanted, export_links: exportLinks,
-      view_from_url: viewFromUrl, period_to_url: periodToUrl
+      view_from_url: viewFromUrl, period_to_url: periodToUrl, sort_rows: sortRows
     }
   });
 })();
