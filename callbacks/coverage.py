@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from dash import Dash, Input, Output, ctx, no_update
+from dash import ClientsideFunction, Dash, Input, Output, ctx, no_update
 
 from callbacks.context import audit_pii_view, cached_output, checked_view, query_context
 from dashboard import db, ids
@@ -159,5 +159,10 @@ def register(app: Dash) -> None:
     )(update_detail)
     app.callback(Output(ids.Coverage.FORMULA, "children"),
                  Input(ids.Shell.VIEW, "data"))(update_formula)
+    # the panel's figures do not follow the map's metric (panelView); its link does
     app.callback(Output(ids.Coverage.OVERVIEW, "children"),
-                 Input(ids.Shell.VIEW, "data"))(update_overview_panel)
+                 Input(ids.Shell.PANEL_VIEW, "data"))(update_overview_panel)
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="coverage_link"),
+        Output(ids.Coverage.MORE, "href"), Input(ids.Shell.VIEW, "data"),
+    )

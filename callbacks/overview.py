@@ -44,9 +44,9 @@ def register(app: Dash) -> None:
     app.callback(
         Output(ids.Overview.HEADING, "children"),
         Output(ids.Overview.KPIS, "children"),
-        Input(ids.Shell.VIEW, "data"),
+        Input(ids.Shell.PANEL_VIEW, "data"),
     )(update_overview)
     app.callback(
         Output(ids.Overview.CHILDREN, "children"),
-        Input(ids.Shell.VIEW, "data"),
+        Input(ids.Shell.PANEL_VIEW, "data"),
     )(update_children)

@@ -8,7 +8,7 @@ from typing import Any
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
-from callbacks.context import cached_output, checked_view, last_full_day, query_context
+from callbacks.context import cached_output, changed, checked_view, last_full_day, query_context
 from dashboard import db, ids
 from dashboard.auth import current_user
 from dashboard.i18n import normalise_lang, t
@@ -24,13 +24,24 @@ PAGES = {"/": overview.page, "/audit": audit.page, "/warnings": warnings.page,
 PLANNED: set[str] = set()
 
 
-def on_url_view(ask: dict[str, Any] | None, current: dict[str, Any] | None
-                ) -> tuple[Any, Any]:
+def on_url_view(ask: dict[str, Any] | None, current: dict[str, Any] | None,
+                panel: dict[str, Any] | None) -> tuple[Any, Any, Any]:
     """The URL the browser asks about (``viewFromUrl`` of ``assets/clientside.js``: the
     page's first URL, and any move the browser does not make itself) -> the validated view
-    (area inside the caller's scope, a full period); an unchanged view is not re-sent."""
+    (area inside the caller's scope, a full period), and the same without the map's metric
+    for the panels that do not show it (:func:`panel_view`); an unchanged one is not re-sent."""
     search = ask.get("search") if isinstance(ask, dict) else None
-    return url_view(search if isinstance(search, str) else None, current)
+    store, alert = url_view(search if isinstance(search, str) else None, current)
+    if store is no_update:
+        return no_update, no_update, no_update
+    return store, alert, changed(panel_view(store), panel)
+
+
+def panel_view(store: dict[str, Any]) -> dict[str, Any]:
+    """The view as the panels that do not show the map's metric read it (the KPI cards,
+    the child table, the coverage panel): a metric change leaves them as they are
+    (``panelView`` of assets/clientside.js is its twin)."""
+    return {**store, "metric": None}
 
 
 @cached_output
@@ -154,14 +165,16 @@ def register(app: Dash) -> None:
         ClientsideFunction(namespace="countydash", function_name="view_from_url"),
         Output(ids.Shell.VIEW, "data"), Output(ids.Shell.ALERT, "children"),
         Output(ids.Shell.VIEW_URL, "data"), Output(ids.Shell.VIEW_ASK, "data"),
+        Output(ids.Shell.PANEL_VIEW, "data"),
         Input(ids.Shell.URL, "search"), State(ids.Shell.VIEW, "data"),
-        State(ids.Shell.VIEW_URL, "data"),
+        State(ids.Shell.VIEW_URL, "data"), State(ids.Shell.PANEL_VIEW, "data"),
     )
     app.callback(
         Output(ids.Shell.VIEW, "data", allow_duplicate=True),
         Output(ids.Shell.ALERT, "children", allow_duplicate=True),
+        Output(ids.Shell.PANEL_VIEW, "data", allow_duplicate=True),
         Input(ids.Shell.VIEW_ASK, "data"), State(ids.Shell.VIEW, "data"),
-        prevent_initial_call=True,
+        State(ids.Shell.PANEL_VIEW, "data"), prevent_initial_call=True,
     )(on_url_view)
     app.callback(
         Output(ids.Shell.NAVBAR, "children"), Output(ids.Shell.BREADCRUMB, "children"),

@@ -310,19 +310,34 @@ def _moved(view: dict[str, Any], shown_for: str, search: str) -> dict[str, Any] 
     return nxt
 
 
-def view_from_url(search: str | None, view: dict[str, Any] | None, shown_for: str | None
-                  ) -> tuple[Any, Any, Any, Any]:
-    """``viewFromUrl``: the URL -> (view, alert, URL of the view, question to the server),
-    None for ``no_update``: a move within the page made in the browser, else asked."""
+def view_from_url(search: str | None, view: dict[str, Any] | None, shown_for: str | None,
+                  panel: dict[str, Any] | None = None) -> tuple[Any, Any, Any, Any, Any]:
+    """``viewFromUrl``: the URL -> (view, alert, URL of the view, question to the server,
+    the panels' view), None for ``no_update``: a move within the page made in the browser,
+    else asked."""
+    from callbacks.shell import panel_view
+
     here = search or ""
     known = bool(view and view.get("area") and view.get("start") and view.get("end")
                  and isinstance(shown_for, str))
     if known and here == shown_for:
-        return None, None, None, None
+        return None, None, None, None, None
     nxt = _moved(view, shown_for, here) if known else None  # type: ignore[arg-type]
     if nxt is not None:
-        return nxt, [], here, None
-    return None, None, here, {"search": here}
+        for_panels = panel_view(nxt)
+        same = panel is not None and all(
+            for_panels.get(k) == panel.get(k) for k in {*for_panels, *panel})
+        return nxt, [], here, None, None if same else for_panels
+    return None, None, here, {"search": here}, None
+
+
+def coverage_link(view: dict[str, Any] | None) -> str | None:
+    """``coverageLink``: the view -> the overview's link to the coverage page."""
+    from dashboard.view import View, to_query
+
+    if not view or not view.get("area"):
+        return None
+    return "/coverage" + to_query(View.from_store(view))
 
 
 def period_to_url(start: str | None, end: str | None, search: str | None,
@@ -344,6 +359,7 @@ CLIENTSIDE: dict[str, Callable[..., Any]] = {
     "countydash.metric_to_url": metric_to_url, "countydash.picker_dates": picker_dates,
     "countydash.page_wanted": page_wanted, "countydash.export_links": export_links,
     "countydash.view_from_url": view_from_url, "countydash.period_to_url": period_to_url,
+    "countydash.coverage_link": coverage_link,
 }
 
 

@@ -20,6 +20,7 @@ class Shell:
     PAGE_WANT = "shell-page-want"
     VIEW_URL = "shell-view-url"
     VIEW_ASK = "shell-view-ask"
+    PANEL_VIEW = "shell-panel-view"
 
 
 class Overview:
@@ -96,6 +97,7 @@ class Coverage:
     DETAIL = "coverage-detail"
     FORMULA = "coverage-formula"
     OVERVIEW = "coverage-overview"
+    MORE = "coverage-more"
 
 
 class Cases:

@@ -653,5 +653,7 @@ def overview_summary(trend: pd.DataFrame, href: str, lang: str) -> list[object]:
         spread_note(trend, lang),
         dcc.Graph(figure=trend_figure(trend, lang, height=240, compact=True),
                   config=GRAPH_CONFIG, style={"height": "240px"}, className="coverage-graph"),
-        dcc.Link(t("coverage.overview.more", lang), href=href, className="coverage-more"),
+        # its href follows the whole view, the map's metric too (coverageLink, in the browser)
+        dcc.Link(t("coverage.overview.more", lang), href=href, id=ids.Coverage.MORE,
+                 className="coverage-more"),
     ]

@@ -33,6 +33,7 @@ def layout() -> html.Div:
             dcc.Store(id=ids.Shell.VIEW),
             dcc.Store(id=ids.Shell.VIEW_URL),
             dcc.Store(id=ids.Shell.VIEW_ASK),
+            dcc.Store(id=ids.Shell.PANEL_VIEW),
             dcc.Store(id=ids.Shell.PAGE_KEY),
             dcc.Store(id=ids.Shell.PAGE_WANT),
             html.Header(id=ids.Shell.NAVBAR, className="app-navbar"),

@@ -100,8 +100,8 @@ def warnings_table(frame: pd.DataFrame, lang: str) -> object:
 
     ``frame``: unit_type, code, name, tier, rank, reasons, days_held, since, new_this_week.
     Sorting is the browser's (``sortRows`` of assets/clientside.js): the tier column by
-    severity (each row's ``rank``), not by its label's text (红 蓝 黄); ``order`` is this
-    order, back when the sort is cleared.
+    severity (each row's ``rank``), not by its label's text (in Chinese: red < blue <
+    yellow); ``order`` is this order, back when the sort is cleared.
     """
     if frame.empty:
         return html.P(t("warnings.none", lang), className="muted-note")

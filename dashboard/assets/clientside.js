@@ -87,18 +87,23 @@
     return want;
   }
 
+  // the query of a view (dashboard.view.to_query)
+  function viewQuery(view) {
+    var params = new URLSearchParams();
+    [['area', view.area], ['metric', view.metric], ['from', view.start], ['to', view.end],
+     ['cat', view.cat], ['src', view.src], ['lang', view.lang]].forEach(function (pair) {
+      if (pair[1] !== null && pair[1] !== undefined) { params.set(pair[0], String(pair[1])); }
+    });
+    return query(params);
+  }
+
   // the view -> every export link's href (callbacks.export.export_href: area, period,
   // metric, filters and language of the page; the export routes check the area)
   function exportLinks(view, linkIds) {
     if (!view || !view.area || !view.start || !view.end) {
       throw window.dash_clientside.PreventUpdate;
     }
-    var params = new URLSearchParams();
-    [['area', view.area], ['metric', view.metric], ['from', view.start], ['to', view.end],
-     ['cat', view.cat], ['src', view.src], ['lang', view.lang]].forEach(function (pair) {
-      if (pair[1] !== null && pair[1] !== undefined) { params.set(pair[0], String(pair[1])); }
-    });
-    var search = query(params);
+    var search = viewQuery(view);
     return (linkIds || []).map(function (id) {
       var target = String(id.index);
       return '/export/' + (target.indexOf('brief.') === 0 ? target : 'chart/' + target) +
@@ -157,17 +162,42 @@
     return next;
   }
 
-  // the URL -> [view, alert, URL of the view, question to the server]: a move within the
-  // page is made here (no request before the panels'); anything else, and the first URL of
-  // a page, is asked of the server (callbacks.shell.on_url_view)
-  function viewFromUrl(search, view, shownFor) {
+  // the view as the panels that do not show the map's metric read it
+  // (callbacks.shell.panel_view): a metric change leaves them alone
+  var PANEL_KEYS = ['area', 'start', 'end', 'metric', 'lang', 'cat', 'src', 'problems'];
+
+  function panelView(view) {
+    return Object.assign({}, view, {metric: null});
+  }
+
+  function samePanel(a, b) {
+    if (!a || !b) { return false; }
+    return PANEL_KEYS.every(function (key) {
+      return JSON.stringify(a[key] === undefined ? null : a[key]) ===
+        JSON.stringify(b[key] === undefined ? null : b[key]);
+    });
+  }
+
+  // the URL -> [view, alert, URL of the view, question to the server, the panels' view]: a
+  // move within the page is made here (no request before the panels'); anything else, and
+  // the first URL of a page, is asked of the server (callbacks.shell.on_url_view)
+  function viewFromUrl(search, view, shownFor, panel) {
     var none = window.dash_clientside.no_update;
     var here = search || '';
     var known = view && view.area && view.start && view.end && typeof shownFor === 'string';
-    if (known && here === shownFor) { return [none, none, none, none]; }
+    if (known && here === shownFor) { return [none, none, none, none, none]; }
     var next = known ? moved(view, shownFor, here) : null;
-    if (next !== null) { return [next, [], here, none]; }
-    return [none, none, here, {search: here}];
+    if (next !== null) {
+      var forPanels = panelView(next);
+      return [next, [], here, none, samePanel(forPanels, panel) ? none : forPanels];
+    }
+    return [none, none, here, {search: here}, none];
+  }
+
+  // the view -> the overview's link to the coverage page, with the whole view
+  function coverageLink(view) {
+    if (!view || !view.area) { throw window.dash_clientside.PreventUpdate; }
+    return '/coverage' + viewQuery(view);
   }
 
   // the period picker -> the URL (the presets' ranges are the server's: the last day with data)
@@ -219,7 +249,8 @@
     countydash: {
       drill_to: drillTo, metric_value: metricValue, metric_to_url: metricToUrl,
       picker_dates: pickerDates, page_wanted: pageWanted, export_links: exportLinks,
-      view_from_url: viewFromUrl, period_to_url: periodToUrl, sort_rows: sortRows
+      view_from_url: viewFromUrl, period_to_url: periodToUrl, sort_rows: sortRows,
+      coverage_link: coverageLink
     }
   });
 })();

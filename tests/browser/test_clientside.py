@@ -189,6 +189,14 @@ VIEW_CASES = [
     ("?area=211122&to=2026-11-21", VIEW, SHOWN),
     ("?area=211122001", VIEW, SHOWN),  # back to a default period: the server's as-of day
 ]
+PANEL = {**VIEW, "metric": None}
+PANEL_CASES = [
+    # (search, view, its URL, the panels' view): a metric change leaves the panels' view
+    ("?area=211122&metric=open_now&from=2026-10-23&to=2026-11-21", VIEW, SHOWN, PANEL),
+    ("?area=211122001&from=2026-10-23&to=2026-11-21", VIEW, SHOWN, PANEL),
+    ("?area=211122&metric=cases&from=2026-10-23&to=2026-11-21", VIEW, SHOWN,
+     {**PANEL, "area": "211122001"}),
+]
 PERIOD_CASES = [
     # (the picker's start, end, search, view)
     ("2026-01-01", "2026-11-21", SHOWN + "&metric=cases", VIEW),
@@ -201,15 +209,24 @@ PERIOD_CASES = [
 
 def test_view_and_period_writers_match_their_python_twins(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
     got = [in_browser(watched_page, live_server, "view_from_url", VIEW_CASES),
-           in_browser(watched_page, live_server, "period_to_url", PERIOD_CASES)]
+           in_browser(watched_page, live_server, "period_to_url", PERIOD_CASES),
+           in_browser(watched_page, live_server, "view_from_url", PANEL_CASES),
+           in_browser(watched_page, live_server, "coverage_link",
+                      [(VIEW,), (PANEL,), ({**VIEW, "lang": "en", "cat": "02"},)])]
     want = [[list(bench.view_from_url(*c)) for c in VIEW_CASES],
-            [bench.period_to_url(*c) for c in PERIOD_CASES]]
+            [bench.period_to_url(*c) for c in PERIOD_CASES],
+            [list(bench.view_from_url(*c)) for c in PANEL_CASES],
+            [bench.coverage_link(v) for v in (VIEW, {**VIEW, "metric": None},
+                                               {**VIEW, "lang": "en", "cat": "02"})]]
     assert got == want, json.dumps([got, want], ensure_ascii=False)
     made_here = [w[0] is not None for w in want[0]]
     assert made_here == [True] * 7 + [False, True] + [False] * 12, made_here
-    assert want[0][7] == [None] * 4
-    assert want[0][9] == [None, None, SHOWN, {"search": SHOWN}]  # asked of the server
+    assert want[0][7] == [None] * 5
+    assert want[0][9] == [None, None, SHOWN, {"search": SHOWN}, None]  # asked of the server
     assert want[1][2] is None and want[1][3] is None and want[1][4] is None
+    panels = [w[4] for w in want[2]]  # the metric alone leaves the panels' view as it is
+    assert panels == [None, {**PANEL, "area": "211122001"}, PANEL], panels
+    assert want[3][0] == "/coverage?area=211122&metric=cases&from=2026-10-23&to=2026-11-21"
     watched_page.assert_clean()
 
 
@@ -226,12 +243,13 @@ def test_the_browser_makes_the_view_the_server_would_make() -> None:
         assert f"var {name} = /{pattern.pattern}/;" in js, name
     assert "var SOURCES = " + json.dumps(list(SOURCES)).replace('"', "'") + ";" in js
     for search, view, shown_for in VIEW_CASES:
-        made, alert, url, ask = bench.view_from_url(search, view, shown_for)
+        made, alert, url, ask, panel = bench.view_from_url(search, view, shown_for)
         if made is None:
             continue
         server = parse_query(search).with_period(date.fromisoformat(view["end"]))
         assert made == server.to_store(), search
         assert alert == [] and url == search and ask is None
+        assert panel == {**server.to_store(), "metric": None}
     for start, end, search, view in PERIOD_CASES:
         written = bench.period_to_url(start, end, search, view)
         if written is not None:

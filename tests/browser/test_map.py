@@ -130,6 +130,9 @@ def test_map_metric_change_patches_colours_only(watched_page, live_server, path)
     responses: list[str] = []
     page.on("response", lambda r: responses.append(r.text())
             if "_dash-update-component" in r.url else None)
+    outputs: list[str] = []
+    page.on("request", lambda r: outputs.append(r.post_data_json["output"])
+            if "_dash-update-component" in r.url else None)
     page.locator("#map-metric").click()
     page.get_by_text("当前未办结", exact=True).last.click()
     page.wait_for_url("**metric=open_now**", timeout=20_000)
@@ -140,6 +143,10 @@ def test_map_metric_change_patches_colours_only(watched_page, live_server, path)
     page.wait_for_timeout(500)
     figure_updates = [r for r in responses if '"map-graph"' in r]
     assert figure_updates, "the map was not updated"
+    # the KPI cards, the child table and the coverage panel do not show the metric: not
+    # asked again (callbacks.shell.panel_view); the coverage link follows it in the browser
+    assert not [o for o in outputs if "overview-" in o or "coverage-overview" in o], outputs
+    assert "metric=open_now" in page.locator("#coverage-more").get_attribute("href")
     assert all('"geojson"' not in r and "FeatureCollection" not in r for r in figure_updates)
     watched_page.assert_clean()
 

@@ -182,6 +182,9 @@ class TcpProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if not self.running:  # accepted while stopping: the database is away
+                client.close()
+                return
             upstream = socket.create_connection(("127.0.0.1", self.target_port))
             self.conns += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
@@ -201,6 +204,10 @@ class TcpProxy:
 
     def stop(self) -> None:
         self.running = False
+        # shut down first: close() alone does not wake a thread blocked in accept(), which
+        # then took the pool's next connection and the database was never away
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
         for s in self.conns:
             try:
