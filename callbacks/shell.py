@@ -74,15 +74,16 @@ def url_view(search: str | None, current: dict[str, Any] | None) -> tuple[Any, A
     return store, shell.alerts(messages)
 
 
-def update_navbar(data: dict[str, Any], pathname: str | None) -> tuple[list, list, list, list]:
-    """View -> navbar, breadcrumb, period presets and footer."""
+def update_navbar(data: dict[str, Any], pathname: str | None) -> tuple[list, list, list]:
+    """View -> navbar, breadcrumb and footer (the period presets come with the page: they
+    change with the language only, and new preset buttons fire their URL writer)."""
     user = current_user()
     return navbar_outputs(data, pathname, (user.username, user.role) if user else None)
 
 
 @cached_output
 def navbar_outputs(data: dict[str, Any], pathname: str | None,
-                   who: tuple[str, str] | None) -> tuple[list, list, list, list]:
+                   who: tuple[str, str] | None) -> tuple[list, list, list]:
     """:func:`update_navbar` for the signed-in user ``who`` (name, role)."""
     qctx = query_context()
     view = checked_view(data, qctx)  # the view store: made by viewFromUrl or on_url_view
@@ -99,37 +100,40 @@ def navbar_outputs(data: dict[str, Any], pathname: str | None,
         shell.navbar(lang, county, demo, path, path + to_query(view, lang=other),
                      to_query(view), who),
         shell.breadcrumb(steps, hrefs),
-        shell.presets(lang),
         shell.footer(lang, qctx.now, source, view.start, view.end),
     )
 
 
 def update_page(want: dict[str, Any] | None, key: dict[str, str] | None
-                ) -> tuple[Any, dict[str, str], str]:
+                ) -> tuple[Any, dict[str, str], str, list]:
     """The page the browser asks for (``pageWanted`` of ``assets/clientside.js``: only when
     the path or the language changes, not on every view change) -> its layout; the big
-    screen hides the office chrome. A kiosk session gets the big screen only."""
+    screen hides the office chrome, and the period presets in the page's language. A kiosk
+    session gets the big screen only."""
     want = want if isinstance(want, dict) else {}
     path = str(want.get("path") or "/")
     lang = normalise_lang(str(want.get("lang") or ""))
     if key == {"path": path, "lang": lang}:
-        return no_update, no_update, no_update
+        return no_update, no_update, no_update, no_update
     user = current_user()
     return page_outputs(path, lang, user is not None and user.role == "kiosk")
 
 
 @cached_output
-def page_outputs(path: str, lang: str, kiosk: bool) -> tuple[Any, dict[str, str], str]:
-    """The layout of page ``path`` in ``lang`` (a kiosk session gets the big screen only)."""
+def page_outputs(path: str, lang: str, kiosk: bool) -> tuple[Any, dict[str, str], str, list]:
+    """The layout of page ``path`` in ``lang`` (a kiosk session gets the big screen only),
+    the page key, the shell's class and the period presets."""
     new_key = {"path": path, "lang": lang}
     chrome = "app-shell screen-mode" if path == "/screen" else "app-shell"
     if kiosk and path != "/screen":
-        return shell.not_found(lang, path), new_key, chrome
-    if path in PAGES:
-        return PAGES[path](lang), new_key, chrome
-    if path in PLANNED:
-        return shell.coming_soon(lang), new_key, chrome
-    return shell.not_found(lang, path), new_key, chrome
+        body = shell.not_found(lang, path)
+    elif path in PAGES:
+        body = PAGES[path](lang)
+    elif path in PLANNED:
+        body = shell.coming_soon(lang)
+    else:
+        body = shell.not_found(lang, path)
+    return body, new_key, chrome, shell.presets(lang)
 
 
 def preset_range(name: str, last_day: date) -> tuple[date, date]:
@@ -178,8 +182,10 @@ def register(app: Dash) -> None:
     )(on_url_view)
     app.callback(
         Output(ids.Shell.NAVBAR, "children"), Output(ids.Shell.BREADCRUMB, "children"),
-        Output(ids.Shell.PRESETS, "children"), Output(ids.Shell.FOOTER, "children"),
+        Output(ids.Shell.FOOTER, "children"),
         Input(ids.Shell.VIEW, "data"), State(ids.Shell.URL, "pathname"),
+        # the view is always set after a page's first URL: no call before it
+        prevent_initial_call=True,
     )(update_navbar)
     app.clientside_callback(
         ClientsideFunction(namespace="countydash", function_name="page_wanted"),
@@ -189,8 +195,11 @@ def register(app: Dash) -> None:
     )
     app.callback(
         Output(ids.Shell.PAGE, "children"), Output(ids.Shell.PAGE_KEY, "data"),
-        Output(ids.Shell.ROOT, "className"),
+        Output(ids.Shell.ROOT, "className"), Output(ids.Shell.PRESETS, "children"),
         Input(ids.Shell.PAGE_WANT, "data"), State(ids.Shell.PAGE_KEY, "data"),
+        # asked by pageWanted (its first call included): its own first call would build
+        # the page a second time
+        prevent_initial_call=True,
     )(update_page)
     # the view -> the period picker's dates (back/forward and fresh URLs included), in the
     # browser (assets/clientside.js): no request of its own

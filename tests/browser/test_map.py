@@ -79,6 +79,8 @@ def test_map_drill_down_breadcrumb_url_and_back(watched_page, live_server, path)
     wait_for_map(page, path[town]["siblings"])
     asked = [o for o in outputs if o.startswith("..shell-view.data@")]
     assert len(asked) == 1, outputs  # the page's first URL is the server's to check
+    assert sum("shell-page.children" in o for o in outputs) == 1, outputs  # built once
+    loaded = len(outputs)
 
     click_area(page, path[town])
     page.wait_for_url(f"**area={town}**", timeout=20_000)
@@ -111,6 +113,9 @@ def test_map_drill_down_breadcrumb_url_and_back(watched_page, live_server, path)
     # every move since - three drill-downs, back, forward - was made into a view in the
     # browser (assets/clientside.js viewFromUrl): no request asked the server for one
     assert [o for o in outputs if o.startswith("..shell-view.data@")] == asked, outputs
+    # nor the page, nor the period presets' URL writer (the presets come with the page)
+    moves = outputs[loaded:]
+    assert not [o for o in moves if "shell-page" in o or "shell-url" in o], moves
 
     # the same URL opened fresh shows the same view
     url = page.url
