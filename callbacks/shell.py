@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.context import cached_output, changed, checked_view, last_full_day, query_context
 from dashboard import db, ids
@@ -104,25 +104,26 @@ def navbar_outputs(data: dict[str, Any], pathname: str | None,
     )
 
 
-def update_page(want: dict[str, Any] | None, key: dict[str, str] | None
-                ) -> tuple[Any, dict[str, str], str, list]:
+def update_page(want: dict[str, Any] | None, key: dict[str, str] | None) -> tuple[Any, ...]:
     """The page the browser asks for (``pageWanted`` of ``assets/clientside.js``: only when
     the path or the language changes, not on every view change) -> its layout; the big
-    screen hides the office chrome, and the period presets in the page's language. A kiosk
-    session gets the big screen only."""
+    screen hides the office chrome, and the shell's labels (period presets, picker) in the
+    page's language.
+    A kiosk session gets the big screen only."""
     want = want if isinstance(want, dict) else {}
     path = str(want.get("path") or "/")
     lang = normalise_lang(str(want.get("lang") or ""))
     if key == {"path": path, "lang": lang}:
-        return no_update, no_update, no_update, no_update
+        return (no_update,) * (3 + len(shell.SHELL_LABELS))
     user = current_user()
-    return page_outputs(path, lang, user is not None and user.role == "kiosk")
+    body, new_key, chrome = page_outputs(path, lang, user is not None and user.role == "kiosk")
+    return body, new_key, chrome, *shell.shell_labels(lang)
 
 
 @cached_output
-def page_outputs(path: str, lang: str, kiosk: bool) -> tuple[Any, dict[str, str], str, list]:
+def page_outputs(path: str, lang: str, kiosk: bool) -> tuple[Any, dict[str, str], str]:
     """The layout of page ``path`` in ``lang`` (a kiosk session gets the big screen only),
-    the page key, the shell's class and the period presets."""
+    the page key and the shell's class."""
     new_key = {"path": path, "lang": lang}
     chrome = "app-shell screen-mode" if path == "/screen" else "app-shell"
     if kiosk and path != "/screen":
@@ -133,7 +134,7 @@ def page_outputs(path: str, lang: str, kiosk: bool) -> tuple[Any, dict[str, str]
         body = shell.coming_soon(lang)
     else:
         body = shell.not_found(lang, path)
-    return body, new_key, chrome, shell.presets(lang)
+    return body, new_key, chrome
 
 
 def preset_range(name: str, last_day: date) -> tuple[date, date]:
@@ -147,15 +148,17 @@ def preset_range(name: str, last_day: date) -> tuple[date, date]:
     return last_day - timedelta(days=29), last_day
 
 
-def on_preset(clicks: list[int | None], search: str | None, data: dict[str, Any]) -> str:
-    """A period preset -> a new URL (one history entry), keeping area, metric and language;
-    the picker's own dates go to the URL in the browser (``periodToUrl``)."""
+def on_preset(*args: Any) -> str:
+    """A period preset (``*clicks, search, view``) -> a new URL (one history entry), keeping
+    area, metric and language; the picker's own dates go to the URL in the browser
+    (``periodToUrl``)."""
+    *clicks, search, data = args
     view = View.from_store(data)
+    names = {ids.preset(name): name for name in shell.PRESETS}
     trigger = ctx.triggered_id
-    if not (isinstance(trigger, dict) and trigger.get("type") == ids.Shell.PRESET
-            and any(clicks or [])):
+    if trigger not in names or not any(clicks):
         return no_update
-    new_start, new_end = preset_range(str(trigger["index"]), last_full_day(query_context()))
+    new_start, new_end = preset_range(names[trigger], last_full_day(query_context()))
     if (new_start, new_end) == (view.start, view.end):
         return no_update
     current = parse_query(search)
@@ -195,7 +198,8 @@ def register(app: Dash) -> None:
     )
     app.callback(
         Output(ids.Shell.PAGE, "children"), Output(ids.Shell.PAGE_KEY, "data"),
-        Output(ids.Shell.ROOT, "className"), Output(ids.Shell.PRESETS, "children"),
+        Output(ids.Shell.ROOT, "className"),
+        *(Output(cid, prop) for cid, prop in shell.SHELL_LABELS),
         Input(ids.Shell.PAGE_WANT, "data"), State(ids.Shell.PAGE_KEY, "data"),
         # asked by pageWanted (its first call included): its own first call would build
         # the page a second time
@@ -218,7 +222,8 @@ def register(app: Dash) -> None:
     )
     app.callback(
         Output(ids.Shell.URL, "search", allow_duplicate=True),
-        Input({"type": ids.Shell.PRESET, "index": ALL}, "n_clicks"),
+        *(Input(ids.preset(name), "n_clicks") for name in shell.PRESETS),
         State(ids.Shell.URL, "search"), State(ids.Shell.VIEW, "data"),
+        # the buttons are in the shell from the start: no call on a page load
         prevent_initial_call=True,
     )(on_preset)

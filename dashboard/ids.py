@@ -37,9 +37,15 @@ class Map:
     KEY = "map-key"
 
 
-def preset(name: str) -> dict[str, str]:
-    """Pattern-matching id of a period preset button."""
-    return {"type": Shell.PRESET, "index": name}
+#: The period presets, in the order of their buttons.
+PRESET_NAMES: tuple[str, ...] = ("last7", "last30", "month", "year")
+
+
+def preset(name: str) -> str:
+    """Id of a period preset button: a plain id (the buttons are in the shell from the start,
+    so that ``prevent_initial_call`` holds; a pattern-matching input fires whenever matching
+    buttons are inserted)."""
+    return f"{Shell.PRESET}-{name}"
 
 
 def all_static_ids() -> set[str]:
@@ -47,7 +53,7 @@ def all_static_ids() -> set[str]:
     out: set[str] = set()
     for cls in [v for v in globals().values() if isinstance(v, type)]:
         out.update(v for k, v in vars(cls).items() if k.isupper() and isinstance(v, str))
-    return out
+    return out | {preset(name) for name in PRESET_NAMES}
 # Page id classes are appended below, one per page.
 
 

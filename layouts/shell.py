@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.formats import fmt_datetime
-from dashboard.i18n import t
+from dashboard.i18n import DEFAULT_LANG, t
 
 #: Pages in the navbar: path and catalogue key.
 NAV_PAGES: tuple[tuple[str, str], ...] = (
@@ -20,7 +20,7 @@ NAV_PAGES: tuple[tuple[str, str], ...] = (
     ("/warnings", "nav.warnings"),
     ("/screen", "nav.screen"),
 )
-PRESETS: tuple[str, ...] = ("last7", "last30", "month", "year")
+PRESETS = ids.PRESET_NAMES
 
 
 def layout() -> html.Div:
@@ -44,13 +44,16 @@ def layout() -> html.Div:
                     html.Div(
                         className="period-controls",
                         children=[
-                            html.Div(id=ids.Shell.PRESETS, className="period-presets"),
+                            html.Div(presets(), id=ids.Shell.PRESETS,
+                                     className="period-presets"),
                             dcc.DatePickerRange(
                                 id=ids.Shell.PERIOD,
                                 display_format="YYYY-MM-DD",
                                 first_day_of_week=1,
                                 minimum_nights=0,
                                 clearable=False,
+                                start_date_placeholder_text=t("period.start"),
+                                end_date_placeholder_text=t("period.end"),
                                 className="period-picker",
                             ),
                         ],
@@ -115,12 +118,31 @@ def breadcrumb(lineage: Sequence[tuple[str, str]], hrefs: Sequence[str]) -> list
     return items
 
 
-def presets(lang: str) -> list[object]:
+def presets(lang: str = DEFAULT_LANG) -> list[object]:
+    """The period preset buttons (their labels follow the page's language: preset_labels)."""
     return [
-        dbc.Button(t(f"period.{name}", lang), id=ids.preset(name), size="sm",
-                   color="light", className="preset-btn", n_clicks=0)
-        for name in PRESETS
+        dbc.Button(label, id=ids.preset(name), size="sm", color="light",
+                   className="preset-btn", n_clicks=0)
+        for name, label in zip(PRESETS, preset_labels(lang), strict=True)
     ]
+
+
+def preset_labels(lang: str) -> list[str]:
+    return [t(f"period.{name}", lang) for name in PRESETS]
+
+
+#: The shell's own labels that follow the page's language (callbacks.shell.update_page):
+#: each preset button's text, then the period picker's two field names.
+SHELL_LABELS: tuple[tuple[str, str], ...] = (
+    *((ids.preset(name), "children") for name in PRESETS),
+    (ids.Shell.PERIOD, "start_date_placeholder_text"),
+    (ids.Shell.PERIOD, "end_date_placeholder_text"),
+)
+
+
+def shell_labels(lang: str) -> list[str]:
+    """The values of :data:`SHELL_LABELS` in ``lang``."""
+    return [*preset_labels(lang), t("period.start", lang), t("period.end", lang)]
 
 
 def footer(lang: str, as_of: datetime, source: str, start: date, end: date) -> list[object]:

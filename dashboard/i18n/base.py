@@ -28,6 +28,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "period.month": ("本月", "This month"),
     "period.year": ("本年", "This year"),
     "period.range": ("{start} 至 {end}", "{start} to {end}"),
+    "period.start": ("开始日期", "Start date"),
+    "period.end": ("结束日期", "End date"),
     "area.label": ("区域", "Area"),
     "area.unknown": (
         "区域代码“{code}”不存在或无权查看，已显示{root}。",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
+from dashboard import ids
 from geodata.layers import build_layers, label_points
 from queries.context import QueryContext
 from queries.geometry import fetch_area_shapes
@@ -81,6 +82,8 @@ def test_map_drill_down_breadcrumb_url_and_back(watched_page, live_server, path)
     assert len(asked) == 1, outputs  # the page's first URL is the server's to check
     assert sum("shell-page.children" in o for o in outputs) == 1, outputs  # built once
     loaded = len(outputs)
+    # the period presets' URL writer waits for a click (the buttons are in the shell)
+    assert not [o for o in outputs if "shell-url" in o], outputs
 
     click_area(page, path[town])
     page.wait_for_url(f"**area={town}**", timeout=20_000)
@@ -124,6 +127,36 @@ def test_map_drill_down_breadcrumb_url_and_back(watched_page, live_server, path)
     fresh.wait_for_selector(f'.grid-card[data-grid="{grid}"]', timeout=30_000)
     assert fresh.locator(".area-path .crumb").all_inner_texts() == crumbs(page)
     watched_page.screenshot("map-grid-card")
+    watched_page.assert_clean()
+
+
+def test_period_preset_sets_the_period_and_follows_the_language(  # type: ignore[no-untyped-def]
+        watched_page, live_server, sqlite_engine, path) -> None:
+    from datetime import timedelta
+
+    from dashboard import db
+
+    page = watched_page.page
+    town = path["order"][0]
+    last = (db.as_of(sqlite_engine) - timedelta(seconds=1)).date()
+    page.goto(f"{live_server.url}/?area={town}&{PERIOD}&metric=cases")
+    wait_for_map(page, path[path["order"][1]]["siblings"])
+    page.get_by_role("button", name="近7天").click()
+    start = (last - timedelta(days=6)).isoformat()
+    page.wait_for_url(f"**from={start}**", timeout=20_000)
+    assert f"to={last.isoformat()}" in page.url and f"area={town}" in page.url
+    assert "metric=cases" in page.url
+    page.wait_for_function(  # the picker shows the preset's days
+        f"document.querySelector('#{ids.Shell.PERIOD}').value === {start!r} && document"
+        f".querySelector('#{ids.Shell.PERIOD}-end-date').value === {last.isoformat()!r}",
+        timeout=20_000)
+    assert page.locator(f"#{ids.Shell.PERIOD}").get_attribute("aria-label") == "开始日期"
+    # the same buttons, labelled in the page's language
+    page.goto(f"{live_server.url}/?area={town}&lang=en")
+    page.get_by_role("button", name="Last 7 days").wait_for(timeout=20_000)
+    assert page.locator(".preset-btn").all_inner_texts() == [
+        "Last 7 days", "Last 30 days", "This month", "This year"]
+    assert page.locator(f"#{ids.Shell.PERIOD}").get_attribute("aria-label") == "Start date"
     watched_page.assert_clean()
 
 
