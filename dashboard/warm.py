@@ -50,7 +50,7 @@ def warm_worker(server: Flask) -> float:
     refuse to start: the worker logs it and builds on its first request instead.
     """
     from dashboard import db
-    from geodata.service import layers
+    from geodata.service import drawings
     from queries.context import QueryContext
 
     started = time.perf_counter()
@@ -58,7 +58,7 @@ def warm_worker(server: Flask) -> float:
     settings = server.config["COUNTYDASH_SETTINGS"]
     try:
         with server.app_context():
-            layers(QueryContext(engine=db.get_engine(settings.database_url)))
+            drawings(QueryContext(engine=db.get_engine(settings.database_url)))
     except Exception as exc:  # noqa: BLE001 - warming is an optimisation, never a failure
         log.warning("countydash: geometry not built at start (%s); built on first use", exc)
     gc.collect()

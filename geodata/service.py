@@ -1,10 +1,13 @@
-"""Map layers for one parent area, computed once per data version and cached.
+"""Map layers for one parent area, computed once per version of the area tree.
 
 Building every level's outlines and simplifying them takes about a second for thousands of
 grids, so it happens once per process and version of the area tree (immutable geometry,
-memoised per process as the house style allows; :func:`dashboard.warm.warm_worker` builds it
-when a gunicorn worker starts); the per-parent GeoJSON goes to the shared cache. Both key on
-the areas' part of the data version: a new case does not rebuild the map's geometry.
+memoised per process as the house style allows; :func:`dashboard.warm.prepare_master` builds
+it before gunicorn forks its workers, which share it). With the outlines, each area's
+drawing - its GeoJSON feature, label point, rings and bounds - is made once too: a parent's
+layer is then a selection of its children's drawings (microseconds; it was 5-8 ms of
+geopandas per parent, paid again on every miss of the shared cache). All of it keys on the
+areas' part of the data version: a new case does not rebuild the map's geometry.
 """
 
 from __future__ import annotations
@@ -15,10 +18,19 @@ from functools import lru_cache
 import geopandas as gpd
 from sqlalchemy import Engine
 
-from dashboard.cache import data_cached
-from geodata.layers import Layers, bounds, build_layers, label_points, to_feature_collection
+from geodata.layers import Layers, build_layers, label_points, to_feature_collection
 from queries.context import QueryContext
 from queries.geometry import fetch_area_shapes
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """One area as the map draws it (read-only: shared by every layer that shows it)."""
+
+    feature: dict[str, object]  # GeoJSON Feature, id = the area's code
+    label: dict[str, object]  # code, name, lon, lat, area (label_points' columns)
+    rings: list[list[tuple[float, float]]]  # its outline as a frame around its children
+    bounds: tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,33 @@ def layers(ctx: QueryContext) -> Layers:
     return _layers(ctx.engine, ctx.version_for("areas"))
 
 
+@lru_cache(maxsize=2)
+def _drawings(engine: Engine, version: str) -> dict[str, Drawing]:
+    return make_drawings(_layers(engine, version).display)
+
+
+def drawings(ctx: QueryContext) -> dict[str, Drawing]:
+    """Every area with a simplified outline, drawn (per process and area-tree version)."""
+    return _drawings(ctx.engine, ctx.version_for("areas"))
+
+
+def make_drawings(display: gpd.GeoDataFrame) -> dict[str, Drawing]:
+    """Each area's :class:`Drawing` from its simplified outline, all areas at once."""
+    import shapely
+
+    rows = display[display.geometry.notna()]
+    geoms = rows.geometry.to_numpy()
+    features = to_feature_collection(rows)["features"]
+    labels = label_points(rows).to_dict("records")
+    boxes = shapely.bounds(geoms)
+    return {
+        code: Drawing(feature=feature, label=label, rings=_rings(geom),
+                      bounds=tuple(float(v) for v in box))  # type: ignore[arg-type]
+        for code, feature, label, geom, box in zip(rows.index, features, labels, geoms, boxes,
+                                                    strict=True)
+    }
+
+
 def _rings(geom: object) -> list[list[tuple[float, float]]]:
     import shapely
 
@@ -52,22 +91,22 @@ def _rings(geom: object) -> list[list[tuple[float, float]]]:
     return [[(round(x, 5), round(y, 5)) for x, y in p.exterior.coords] for p in polys]
 
 
-@data_cached(on="areas")
 def parent_layer(ctx: QueryContext, parent: str, codes: tuple[str, ...]) -> ParentLayer:
     """Simplified GeoJSON of ``codes`` (children of ``parent`` the caller may see).
 
     Geometry is EPSG:4326, simplified for the children's level; ``outline`` is the parent's
-    own simplified outline, drawn as a frame around the children.
+    own simplified outline, drawn as a frame around the children. The features are shared
+    with every other layer that shows them: read them, never change them.
     """
-    lay = layers(ctx)
-    display: gpd.GeoDataFrame = lay.display
-    kids = display.loc[[c for c in codes if c in display.index]]
-    kids = kids[kids.geometry.notna()]
-    parent_geom = display.geometry.get(parent) if parent in display.index else None
+    drawn = drawings(ctx)
+    kids = [drawn[c] for c in codes if c in drawn]
+    own = drawn.get(parent)
+    boxes = [k.bounds for k in kids]
     return ParentLayer(
-        geojson=to_feature_collection(kids),
-        codes=tuple(kids.index),
-        labels=label_points(kids).to_dict("records"),
-        outline=_rings(parent_geom),
-        bounds=bounds(kids) if len(kids) else None,
+        geojson={"type": "FeatureCollection", "features": [k.feature for k in kids]},
+        codes=tuple(str(k.feature["id"]) for k in kids),
+        labels=[k.label for k in kids],
+        outline=own.rings if own else [],
+        bounds=(min(b[0] for b in boxes), min(b[1] for b in boxes),
+                max(b[2] for b in boxes), max(b[3] for b in boxes)) if boxes else None,
     )

@@ -249,9 +249,9 @@ def test_coverage_figures_stay_cached_when_only_cases_change(writable_sqlite: st
 
 def test_map_geometry_survives_a_new_case_and_follows_an_import(writable_sqlite: str) -> None:
     """The map's geometry keys on the area tree's version: a new case (a new data version)
-    leaves the per-process layers and the shared per-parent GeoJSON cached; an import (a new
+    leaves the per-process layers and each area's drawing as they are; an import (a new
     ``data_version`` row) rebuilds them."""
-    from geodata.service import layers, parent_layer
+    from geodata.service import drawings, layers, parent_layer
     from queries.areas import build_children
     from queries.imports import bump_data_version
 
@@ -269,6 +269,7 @@ def test_map_geometry_survives_a_new_case_and_follows_an_import(writable_sqlite:
             assert after.version != before.version
             counter.statements.clear()
             assert layers(after) is first
+            drawn = drawings(after)
             again = parent_layer(after, county, codes)
             assert counter.statements == []  # neither rebuilt nor re-read
             assert again.geojson == shown.geojson and len(shown.codes) == len(codes) > 1
@@ -276,6 +277,7 @@ def test_map_geometry_survives_a_new_case_and_follows_an_import(writable_sqlite:
                 bump_data_version(conn)
             imported = QueryContext(engine=engine)
             assert layers(imported) is not first
+            assert drawings(imported) is not drawn
             parent_layer(imported, county, codes)
     finally:
         counter.close()

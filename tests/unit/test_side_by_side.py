@@ -33,3 +33,36 @@ def test_the_first_error_is_raised_and_a_single_call_runs_inline() -> None:
     here = threading.get_ident()
     assert db.side_by_side(threading.get_ident) == [here]
     assert db.side_by_side() == []
+
+
+def test_threads_are_kept_and_nested_calls_still_run_at_once() -> None:
+    first = set(db.side_by_side(*[threading.get_ident] * 2))
+    assert threading.get_ident() not in first
+    again = set(db.side_by_side(*[threading.get_ident] * 2))
+    assert first | again <= {t.ident for t in db._side_pool()._threads}  # the same pool
+    # every call of each inner side_by_side waits for its sibling: the inner calls run at
+    # once on threads of their own, not queued behind their waiting callers
+    inner = [threading.Barrier(2, timeout=10) for _ in range(db.SIDE_BY_SIDE * 4)]
+
+    def outer(barrier: threading.Barrier) -> int:
+        return sum(db.side_by_side(lambda: barrier.wait() + 1, lambda: barrier.wait() + 1))
+
+    out = db.side_by_side(*[lambda b=b: outer(b) for b in inner])
+    assert len(out) == len(inner) and all(v >= 2 for v in out)
+
+
+def test_a_forked_process_makes_its_own_threads() -> None:
+    import os
+
+    db.side_by_side(lambda: 1, lambda: 2)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's pool threads are gone, a new pool answers
+        try:
+            ok = db.side_by_side(lambda: 1, lambda: 2) == [1, 2] and os.getpid() in db._side
+            os.write(write, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    assert os.read(read, 1) == b"1"
+    os.waitpid(pid, 0)
