@@ -1,4 +1,8 @@
-"""The area tree: the visible root, one area, its children and its path from the root."""
+"""The area tree: the visible root, one area, its children and its path from the root.
+
+Cached on the area tree's version (``on="areas"``: every import and demo build bumps it), not
+on the cases: a new case leaves every look-up here cached.
+"""
 
 from __future__ import annotations
 
@@ -47,26 +51,26 @@ def build_lineage(ctx: QueryContext, code: str) -> Select:
     )
 
 
-@data_cached
+@data_cached(on="areas")
 def fetch_area(ctx: QueryContext, code: str) -> dict[str, object] | None:
     """The area ``code`` as a dict, or None when unknown or outside the caller's scope."""
     frame = db.read_frame(ctx.engine, build_area(ctx, code))
     return None if frame.empty else frame.iloc[0].to_dict()
 
 
-@data_cached
+@data_cached(on="areas")
 def fetch_roots(ctx: QueryContext) -> pd.DataFrame:
     """Columns code, name, level, parent_code, households, population."""
     return db.read_frame(ctx.engine, build_roots(ctx))
 
 
-@data_cached
+@data_cached(on="areas")
 def fetch_children(ctx: QueryContext, code: str) -> pd.DataFrame:
     """Columns code, name, level, parent_code, households, population."""
     return db.read_frame(ctx.engine, build_children(ctx, code))
 
 
-@data_cached
+@data_cached(on="areas")
 def fetch_lineage(ctx: QueryContext, code: str) -> pd.DataFrame:
     """The visible path from the caller's root down to ``code``: code, name, level, depth."""
     return db.read_frame(ctx.engine, build_lineage(ctx, code))
@@ -77,7 +81,7 @@ def build_subtree_codes(ctx: QueryContext, code: str) -> Select:
         area_paths.c.ancestor_code == code, in_scope(area_paths.c.descendant_code, ctx.scope))
 
 
-@data_cached
+@data_cached(on="areas")
 def fetch_subtree_codes(ctx: QueryContext, code: str) -> frozenset[str]:
     """Codes of ``code`` and everything below it that the caller may see."""
     return frozenset(db.read_frame(ctx.engine, build_subtree_codes(ctx, code))["code"])

@@ -284,6 +284,37 @@ def test_map_geometry_survives_a_new_case_and_follows_an_import(writable_sqlite:
     assert any("areas" in s for s in counter.statements), "an import must rebuild the map"
 
 
+def test_area_look_ups_survive_a_new_case_and_follow_an_import(writable_sqlite: str) -> None:
+    """The area tree's look-ups key on its version: after a new case they are read from the
+    cache (no statement on ``areas``), after an import (a new ``data_version`` row) again
+    from the database."""
+    from queries.areas import fetch_area, fetch_children, fetch_lineage
+    from queries.imports import bump_data_version
+
+    app, engine, county, grid = cached_app(writable_sqlite)
+
+    def look_up() -> tuple[object, ...]:
+        ctx = QueryContext(engine=engine)
+        return (fetch_area(ctx, grid), tuple(fetch_children(ctx, county)["code"]),
+                tuple(fetch_lineage(ctx, grid)["code"]))
+
+    counter = StatementCounter(engine)
+    try:
+        with app.server.app_context():
+            first = look_up()
+            assert first[0] is not None and first[2][0] == county and first[2][-1] == grid
+            insert_case(engine, grid, AS_OF - timedelta(days=1))
+            counter.statements.clear()
+            assert look_up() == first
+            assert not [s for s in counter.statements if "areas" in s], counter.statements
+            with engine.begin() as conn:
+                bump_data_version(conn)
+            assert look_up() == first
+    finally:
+        counter.close()
+    assert [s for s in counter.statements if "areas" in s], "an import must read areas again"
+
+
 def test_worker_warm_up_builds_the_geometry_and_survives_a_missing_database(
         writable_sqlite: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """``gunicorn.conf.py``'s post_worker_init: the worker builds its layers before its first
