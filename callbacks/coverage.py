@@ -23,6 +23,7 @@ from queries.coverage import (
     fetch_coverage_trend,
     fetch_member_list,
     fetch_member_profile,
+    month_start,
 )
 
 
@@ -128,11 +129,13 @@ def update_overview_panel(data: dict[str, Any]) -> list[object]:
     """View -> the overview's coverage summary (mean, Gini, gap, the band, a link)."""
     qctx = query_context()
     view = checked_view(data, qctx)
-    month = month_of(qctx, view)
-    if month is None:
+    assert view.area and view.end
+    # the trend alone (the panel's figures are the spread's, not the month's branch rows),
+    # up to the month holding the view's last day: its last month is the month shown
+    # (month_of), with no statement of its own
+    trend = fetch_coverage_trend(qctx, view.area, month_start(view.end), as_key())
+    if trend.empty:
         return layout.overview_summary(pd.DataFrame(), "", view.lang)
-    # the trend alone: the panel's figures are the spread's, not the month's branch rows
-    trend = fetch_coverage_trend(qctx, view.area, month, as_key())
     return layout.overview_summary(trend, "/coverage" + to_query(view), view.lang)
 
 

@@ -293,6 +293,13 @@ def empty_figure(message: str = "") -> go.Figure:
 
 def trend_figure(trend: pd.DataFrame, lang: str, height: int = 420,
                  compact: bool = False) -> go.Figure:
+    """:func:`trend_spec` as a plotly figure (for exports and the coverage page)."""
+    spec = trend_spec(trend, lang, height, compact)
+    return spec if isinstance(spec, go.Figure) else unchecked_figure(spec)
+
+
+def trend_spec(trend: pd.DataFrame, lang: str, height: int = 420,
+               compact: bool = False) -> dict[str, Any] | go.Figure:
     """The spread month by month: the band between the top and the bottom fifth (a band
     that opens up is the Matthew effect) above, the Gini (from 0) below.
 
@@ -384,7 +391,8 @@ def trend_figure(trend: pd.DataFrame, lang: str, height: int = 420,
             for xx, val, anchor in ((x[0], first["gini"], "left"),
                                     (x[-1], last["gini"], "right"))]
     layout["annotations"] = notes
-    return unchecked_figure({"data": traces, "layout": layout})
+    # the plain dict (a figure Dash sends as it is: no copy into a go.Figure and out again)
+    return {"data": traces, "layout": layout}
 
 
 def lorenz_figure(values: Sequence[float] | np.ndarray, first_values: Sequence[float] | None,
@@ -651,7 +659,7 @@ def overview_summary(trend: pd.DataFrame, href: str, lang: str) -> list[object]:
     return [
         html.Div(cards, className="kpi-row coverage-kpis compact"),
         spread_note(trend, lang),
-        dcc.Graph(figure=trend_figure(trend, lang, height=240, compact=True),
+        dcc.Graph(figure=trend_spec(trend, lang, height=240, compact=True),
                   config=GRAPH_CONFIG, style={"height": "240px"}, className="coverage-graph"),
         # its href follows the whole view, the map's metric too (coverageLink, in the browser)
         dcc.Link(t("coverage.overview.more", lang), href=href, id=ids.Coverage.MORE,
