@@ -43,7 +43,8 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
 
 
 def warm_worker(server: Flask) -> float:
-    """Cap the malloc arenas, build ``server``'s per-process geometry for the current data and
+    """Cap the malloc arenas, build ``server``'s per-process geometry and area tree for the
+    current data and
     move everything alive to the garbage collector's permanent generation.
 
     Returns the seconds it took. A database that is away or not yet filled is no reason to
@@ -51,6 +52,7 @@ def warm_worker(server: Flask) -> float:
     """
     from dashboard import db
     from geodata.service import drawings
+    from queries.areas import area_tree
     from queries.context import QueryContext
 
     started = time.perf_counter()
@@ -58,7 +60,9 @@ def warm_worker(server: Flask) -> float:
     settings = server.config["COUNTYDASH_SETTINGS"]
     try:
         with server.app_context():
-            drawings(QueryContext(engine=db.get_engine(settings.database_url)))
+            ctx = QueryContext(engine=db.get_engine(settings.database_url))
+            drawings(ctx)
+            area_tree(ctx)
     except Exception as exc:  # noqa: BLE001 - warming is an optimisation, never a failure
         log.warning("countydash: geometry not built at start (%s); built on first use", exc)
     gc.collect()

@@ -1,22 +1,28 @@
 """The area tree: the visible root, one area, its children and its path from the root.
 
-Cached on the area tree's version (``on="areas"``: every import and demo build bumps it), not
-on the cases: a new case leaves every look-up here cached.
+The statements (``build_*``) serve the queries that join the tree; the look-ups
+(``fetch_*``) answer from the whole tree read once per process and version of the area tree
+(:func:`area_tree`; every import and demo build bumps it): a new case leaves it as it is.
+``tests/db/test_area_tree.py`` checks each look-up against its statement, scoped and not.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Engine, Select, select
 
 from dashboard import db
-from dashboard.cache import data_cached
 from dashboard.schema import area_paths, areas
-from queries.context import QueryContext
+from queries.context import QueryContext, Scope
 from queries.scope import in_scope
 
 AREA_COLUMNS = (areas.c.code, areas.c.name, areas.c.level, areas.c.parent_code,
                 areas.c.households, areas.c.population)
+AREA_NAMES = tuple(c.name for c in AREA_COLUMNS)
 
 
 def build_area(ctx: QueryContext, code: str) -> Select:
@@ -51,29 +57,91 @@ def build_lineage(ctx: QueryContext, code: str) -> Select:
     )
 
 
-@data_cached(on="areas")
+@dataclass(frozen=True)
+class AreaTree:
+    """The whole area tree as it is at one version, for look-ups without the database.
+
+    Rows are the driver's own tuples (:data:`AREA_COLUMNS`), in the database's order of
+    codes, so a frame built from them is the frame the statements above return.
+    """
+
+    rows: dict[str, tuple[Any, ...]]
+    children: dict[str | None, list[str]]  # parent code (None: the roots) -> codes, ordered
+    lineage: dict[str, list[tuple[str, int]]]  # code -> (ancestor, depth), top first
+    below: dict[str, list[str]]  # code -> itself and every descendant
+
+    def visible(self, code: str, scope: Scope) -> bool:
+        """``code`` lies inside one of the scope's subtrees (``in_scope``)."""
+        if scope.roots is None:
+            return code in self.rows
+        return any(a in scope.roots for a, _ in self.lineage.get(code, ()))
+
+
+@lru_cache(maxsize=2)
+def _tree(engine: Engine, version: str) -> AreaTree:
+    # version is part of the cache key only: a new area tree, a new AreaTree
+    _, rows = db.read_rows(engine, select(*AREA_COLUMNS).order_by(areas.c.code))
+    _, paths = db.read_rows(engine, select(
+        area_paths.c.ancestor_code, area_paths.c.descendant_code, area_paths.c.depth
+    ).order_by(area_paths.c.descendant_code, area_paths.c.depth.desc()))
+    children: dict[str | None, list[str]] = {}
+    for row in rows:
+        children.setdefault(row[3], []).append(row[0])
+    lineage: dict[str, list[tuple[str, int]]] = {}
+    below: dict[str, list[str]] = {}
+    for ancestor, descendant, depth in paths:
+        lineage.setdefault(descendant, []).append((ancestor, int(depth)))
+        below.setdefault(ancestor, []).append(descendant)
+    return AreaTree({row[0]: row for row in rows}, children, lineage, below)
+
+
+def area_tree(ctx: QueryContext) -> AreaTree:
+    """The area tree at the context's area-tree version, read once per process and version
+    (immutable, as the map's geometry: every import and demo build bumps the version). The
+    look-ups below answer from it: one area, the children, the lineage, the roots and a
+    subtree cost microseconds instead of a statement and a cache round trip each, on every
+    panel's request."""
+    return _tree(ctx.engine, ctx.version_for("areas"))
+
+
+def _frame(rows: list[tuple[Any, ...]], extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    return pd.DataFrame.from_records(rows, columns=[*AREA_NAMES, *extra])
+
+
 def fetch_area(ctx: QueryContext, code: str) -> dict[str, object] | None:
     """The area ``code`` as a dict, or None when unknown or outside the caller's scope."""
-    frame = db.read_frame(ctx.engine, build_area(ctx, code))
-    return None if frame.empty else frame.iloc[0].to_dict()
+    tree = area_tree(ctx)
+    if not isinstance(code, str) or not tree.visible(code, ctx.scope):
+        return None
+    return _frame([tree.rows[code]]).iloc[0].to_dict()  # type: ignore[no-any-return]
 
 
-@data_cached(on="areas")
 def fetch_roots(ctx: QueryContext) -> pd.DataFrame:
     """Columns code, name, level, parent_code, households, population."""
-    return db.read_frame(ctx.engine, build_roots(ctx))
+    tree = area_tree(ctx)
+    roots = ctx.scope.roots
+    codes = tree.children.get(None, []) if roots is None else [
+        c for c in tree.rows if c in roots]
+    return _frame([tree.rows[c] for c in codes])
 
 
-@data_cached(on="areas")
+def children_rows(ctx: QueryContext, code: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The visible children of ``code`` as :func:`dashboard.db.read_rows` gives them."""
+    tree = area_tree(ctx)
+    return list(AREA_NAMES), [tree.rows[c] for c in tree.children.get(code, ())
+                              if tree.visible(c, ctx.scope)]
+
+
 def fetch_children(ctx: QueryContext, code: str) -> pd.DataFrame:
     """Columns code, name, level, parent_code, households, population."""
-    return db.read_frame(ctx.engine, build_children(ctx, code))
+    return _frame(children_rows(ctx, code)[1])
 
 
-@data_cached(on="areas")
 def fetch_lineage(ctx: QueryContext, code: str) -> pd.DataFrame:
     """The visible path from the caller's root down to ``code``: code, name, level, depth."""
-    return db.read_frame(ctx.engine, build_lineage(ctx, code))
+    tree = area_tree(ctx)
+    return _frame([(*tree.rows[a], depth) for a, depth in tree.lineage.get(code, ())
+                   if tree.visible(a, ctx.scope)], ("depth",))
 
 
 def build_subtree_codes(ctx: QueryContext, code: str) -> Select:
@@ -81,7 +149,7 @@ def build_subtree_codes(ctx: QueryContext, code: str) -> Select:
         area_paths.c.ancestor_code == code, in_scope(area_paths.c.descendant_code, ctx.scope))
 
 
-@data_cached(on="areas")
 def fetch_subtree_codes(ctx: QueryContext, code: str) -> frozenset[str]:
     """Codes of ``code`` and everything below it that the caller may see."""
-    return frozenset(db.read_frame(ctx.engine, build_subtree_codes(ctx, code))["code"])
+    tree = area_tree(ctx)
+    return frozenset(c for c in tree.below.get(code, ()) if tree.visible(c, ctx.scope))

@@ -34,7 +34,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 from dashboard import db
 from dashboard.cache import data_cached
 from dashboard.schema import area_paths, areas, cases
-from queries.areas import build_children
+from queries.areas import children_rows
 from queries.context import QueryContext
 from queries.scope import case_area_key, scope_of, within
 from queries.sqlfuncs import hours, quantile_cont, unindexed
@@ -280,10 +280,10 @@ def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
     Columns: code, name, level, households, cases, resolved, within_sla, open_now,
     overdue_now, median_hours (NaN without resolved cases).
     """
-    kids, figures, opened = db.side_by_side(*[
+    kids = children_rows(ctx, area)
+    figures, opened = db.side_by_side(*[
         lambda stmt=stmt: db.read_rows(ctx.engine, stmt) for stmt in (
-            build_children(ctx, area), build_children_figures(ctx, area, start, end, (0.5,)),
-            build_children_open(ctx, area))])
+            build_children_figures(ctx, area, start, end, (0.5,)), build_children_open(ctx, area))])
     # a few dozen rows put together as tuples, straight from the database: two merges,
     # fillna and map cost 2.4 ms of a village's 7 (the slowest request of a drill-down),
     # three frames built only to be read back as tuples 1 ms more

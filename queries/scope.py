@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, select, true
+from sqlalchemy import ColumnElement, and_, false, select, true
 
-from dashboard import db
 from dashboard.schema import area_paths, cases
 from queries.context import QueryContext, Scope
 from queries.sqlfuncs import hash_key
@@ -44,20 +43,18 @@ def covers(ctx: QueryContext, area_code: str) -> bool:
     """The caller's scope holds the whole subtree of ``area_code`` (the area is one of the
     scope's roots or lies below one): a row of that subtree needs no scope condition.
 
-    Answered without the database for a caller who sees everything and for a root; else one
-    indexed look-up, remembered for the rest of the request (:attr:`QueryContext.known`).
+    Answered without the database: from the area tree held per process
+    (:func:`queries.areas.area_tree`).
     """
     roots = ctx.scope.roots
     if roots is None or area_code in roots:
         return True
     if not roots:
         return False
-    key = ("covers", area_code)
-    if key not in ctx.known:
-        found = db.read_scalar(ctx.engine, select(func.count()).where(
-            area_paths.c.descendant_code == area_code, area_paths.c.ancestor_code.in_(roots)))
-        ctx.known[key] = bool(found)
-    return bool(ctx.known[key])
+    from queries.areas import area_tree  # the tree's look-ups narrow by this module
+
+    # the area or one of its ancestors is a root of the scope
+    return area_tree(ctx).visible(area_code, ctx.scope)
 
 
 def scope_of(column: ColumnElement[Any], area_code: str, ctx: QueryContext
