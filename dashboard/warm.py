@@ -44,8 +44,7 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
 
 def warm_worker(server: Flask) -> float:
     """Cap the malloc arenas, build ``server``'s per-process geometry and area tree for the
-    current data and
-    move everything alive to the garbage collector's permanent generation.
+    current data and move everything alive to the garbage collector's permanent generation.
 
     Returns the seconds it took. A database that is away or not yet filled is no reason to
     refuse to start: the worker logs it and builds on its first request instead.
