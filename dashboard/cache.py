@@ -3,7 +3,10 @@
 The cache sits on ``queries.fetch_*`` functions and, through
 :func:`callbacks.context.cached_output`, on the output of pure callbacks. Keys include the data
 version of :func:`dashboard.db.data_version`, so an insert shows up on the next request, and a
-refresh with nothing new costs one cheap version query.
+refresh with nothing new costs one cheap version query; and the code's own fingerprint
+(:data:`CODE_VERSION`), so that a new release never reads what an older one cached in a
+shared Redis (a callback whose outputs changed shape failed on the old entry until the data
+changed).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import hashlib
 import pickle
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from flask import current_app, has_app_context
@@ -22,6 +26,24 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 cache = Cache()
+
+#: The packages whose code shapes what is cached.
+CODE_PACKAGES = ("callbacks", "dashboard", "geodata", "layouts", "queries")
+
+
+def code_fingerprint(root: Path) -> str:
+    """A digest of every Python file and catalogue of :data:`CODE_PACKAGES` under ``root``
+    (names and contents): another release, another fingerprint."""
+    digest = hashlib.sha1()
+    for package in CODE_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+#: This code's fingerprint, read once at import (immutable while the process lives).
+CODE_VERSION = code_fingerprint(Path(__file__).resolve().parents[1])
 
 
 def cache_active() -> bool:
@@ -37,10 +59,11 @@ POLL_SECONDS = 0.004
 
 def cache_key(name: str, ctx: Any, on: str, args: tuple[Any, ...],
               kwargs: dict[str, Any]) -> str:
-    """The key of :func:`memoised`: ``name``, the context's scope key, its version for ``on``
-    and a digest of the arguments. A shared computation's claim is this key + ``CLAIMED``."""
+    """The key of :func:`memoised`: ``name``, the code's fingerprint, the context's scope key,
+    its version for ``on`` and a digest of the arguments. A shared computation's claim is
+    this key + ``CLAIMED``."""
     digest = hashlib.sha1(pickle.dumps((args, sorted(kwargs.items())), protocol=4)).hexdigest()
-    return f"{name}:{ctx.cache_key()}:{ctx.version_for(on)}:{digest}"
+    return f"{name}:{CODE_VERSION}:{ctx.cache_key()}:{ctx.version_for(on)}:{digest}"
 
 
 #: Suffix of the key that marks a shared result as being computed (:func:`memoised`).
