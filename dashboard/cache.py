@@ -59,11 +59,20 @@ POLL_SECONDS = 0.004
 
 def cache_key(name: str, ctx: Any, on: str, args: tuple[Any, ...],
               kwargs: dict[str, Any]) -> str:
-    """The key of :func:`memoised`: ``name``, the code's fingerprint, the context's scope key,
-    its version for ``on`` and a digest of the arguments. A shared computation's claim is
-    this key + ``CLAIMED``."""
+    """The key of :func:`memoised`: ``name``, the code's and the rules' fingerprints, the
+    context's scope key, its version for ``on`` and a digest of the arguments. A shared
+    computation's claim is this key + ``CLAIMED``."""
     digest = hashlib.sha1(pickle.dumps((args, sorted(kwargs.items())), protocol=4)).hexdigest()
-    return f"{name}:{CODE_VERSION}:{ctx.cache_key()}:{ctx.version_for(on)}:{digest}"
+    return (f"{name}:{CODE_VERSION}{_config_version()}:{ctx.cache_key()}:"
+            f"{ctx.version_for(on)}:{digest}")
+
+
+def _config_version() -> str:
+    """The running app's warning rules, as a digest (the factory's ``COUNTYDASH_RULES_VERSION``):
+    an app restarted with another rules file reads none of the tiers cached under the last."""
+    if not has_app_context():
+        return ""
+    return "+" + str(current_app.config.get("COUNTYDASH_RULES_VERSION", ""))
 
 
 #: Suffix of the key that marks a shared result as being computed (:func:`memoised`).

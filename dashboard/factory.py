@@ -15,7 +15,7 @@ from dashboard.cache import cache
 from dashboard.export_routes import register_export_routes
 from dashboard.glyphs import register_glyph_route, register_style_route
 from dashboard.i18n import t
-from dashboard.rules import load_rules
+from dashboard.rules import load_rules, rules_fingerprint
 from dashboard.settings import Settings
 
 ASSETS = Path(__file__).parent / "assets"
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     server = app.server
     server.config["COUNTYDASH_SETTINGS"] = settings
     server.config["COUNTYDASH_RULES"] = rules
+    server.config["COUNTYDASH_RULES_VERSION"] = rules_fingerprint(rules)
     server.config["SECRET_KEY"] = settings.secret_key
     cache.init_app(server, config=settings.cache_config())
     register_glyph_route(server)

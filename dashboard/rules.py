@@ -8,6 +8,7 @@ when its value has moved ``hysteresis`` beyond the threshold, so it does not fla
 
 from __future__ import annotations
 
+import hashlib
 import math
 import operator
 import tomllib
@@ -136,6 +137,11 @@ def parse_rules(data: Mapping[str, Any]) -> RuleSet:
                           reason_zh=str(raw["reason_zh"]), reason_en=str(raw["reason_en"]),
                           min_sample=int(min_sample), hysteresis=hysteresis))
     return RuleSet(rules=tuple(rules), window_days=window)
+
+
+def rules_fingerprint(rules: RuleSet) -> str:
+    """A digest of every rule and setting of ``rules`` (part of every cache key)."""
+    return hashlib.sha1(repr(rules).encode()).hexdigest()[:12]
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
