@@ -113,7 +113,8 @@ def fetch_area(ctx: QueryContext, code: str) -> dict[str, object] | None:
     tree = area_tree(ctx)
     if not isinstance(code, str) or not tree.visible(code, ctx.scope):
         return None
-    return _frame([tree.rows[code]]).iloc[0].to_dict()  # type: ignore[no-any-return]
+    # the driver's values, as a one-row frame's to_dict() gives them back (native types)
+    return dict(zip(AREA_NAMES, tree.rows[code], strict=True))
 
 
 def fetch_roots(ctx: QueryContext) -> pd.DataFrame:
