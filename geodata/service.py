@@ -12,6 +12,7 @@ areas' part of the data version: a new case does not rebuild the map's geometry.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,12 +26,22 @@ from queries.geometry import fetch_area_shapes
 
 @dataclass(frozen=True)
 class Drawing:
-    """One area as the map draws it (read-only: shared by every layer that shows it)."""
+    """One area as the map draws it. Its feature and rings are kept as JSON text: a worker
+    forked from the master shares these pages as long as nothing writes to them, and reading
+    a Python object writes its reference count (every nested list of coordinates a pickle or
+    a figure walks), while a string is one object; decoded per layer, a few microseconds a
+    feature."""
 
-    feature: dict[str, object]  # GeoJSON Feature, id = the area's code
+    feature_json: str  # GeoJSON Feature, id = the area's code
     label: dict[str, object]  # code, name, lon, lat, area (label_points' columns)
-    rings: list[list[tuple[float, float]]]  # its outline as a frame around its children
+    rings_json: str  # its outline as a frame around its children: [[[lon, lat], ...], ...]
     bounds: tuple[float, float, float, float]
+
+    def feature(self) -> dict[str, object]:
+        return json.loads(self.feature_json)  # type: ignore[no-any-return]
+
+    def rings(self) -> list[list[tuple[float, float]]]:
+        return [[(x, y) for x, y in ring] for ring in json.loads(self.rings_json)]
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,8 @@ def make_drawings(display: gpd.GeoDataFrame) -> dict[str, Drawing]:
     labels = label_points(rows).to_dict("records")
     boxes = shapely.bounds(geoms)
     return {
-        code: Drawing(feature=feature, label=label, rings=_rings(geom),
+        code: Drawing(feature_json=json.dumps(feature, ensure_ascii=False), label=label,
+                      rings_json=json.dumps(_rings(geom)),
                       bounds=tuple(float(v) for v in box))  # type: ignore[arg-type]
         for code, feature, label, geom, box in zip(rows.index, features, labels, geoms, boxes,
                                                     strict=True)
@@ -95,18 +107,17 @@ def parent_layer(ctx: QueryContext, parent: str, codes: tuple[str, ...]) -> Pare
     """Simplified GeoJSON of ``codes`` (children of ``parent`` the caller may see).
 
     Geometry is EPSG:4326, simplified for the children's level; ``outline`` is the parent's
-    own simplified outline, drawn as a frame around the children. The features are shared
-    with every other layer that shows them: read them, never change them.
+    own simplified outline, drawn as a frame around the children.
     """
     drawn = drawings(ctx)
     kids = [drawn[c] for c in codes if c in drawn]
     own = drawn.get(parent)
     boxes = [k.bounds for k in kids]
     return ParentLayer(
-        geojson={"type": "FeatureCollection", "features": [k.feature for k in kids]},
-        codes=tuple(str(k.feature["id"]) for k in kids),
-        labels=[k.label for k in kids],
-        outline=own.rings if own else [],
+        geojson={"type": "FeatureCollection", "features": [k.feature() for k in kids]},
+        codes=tuple(c for c in codes if c in drawn),
+        labels=[dict(k.label) for k in kids],
+        outline=own.rings() if own else [],
         bounds=(min(b[0] for b in boxes), min(b[1] for b in boxes),
                 max(b[2] for b in boxes), max(b[3] for b in boxes)) if boxes else None,
     )
