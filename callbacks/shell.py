@@ -107,9 +107,8 @@ def navbar_outputs(data: dict[str, Any], pathname: str | None,
 def update_page(want: dict[str, Any] | None, key: dict[str, str] | None) -> tuple[Any, ...]:
     """The page the browser asks for (``pageWanted`` of ``assets/clientside.js``: only when
     the path or the language changes, not on every view change) -> its layout; the big
-    screen hides the office chrome, and the shell's labels (period presets, picker) in the
-    page's language.
-    A kiosk session gets the big screen only."""
+    screen hides the office chrome, and the shell's labels (period presets, picker) follow the
+    page's language. A kiosk session gets the big screen only."""
     want = want if isinstance(want, dict) else {}
     path = str(want.get("path") or "/")
     lang = normalise_lang(str(want.get("lang") or ""))

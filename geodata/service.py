@@ -110,12 +110,13 @@ def parent_layer(ctx: QueryContext, parent: str, codes: tuple[str, ...]) -> Pare
     own simplified outline, drawn as a frame around the children.
     """
     drawn = drawings(ctx)
-    kids = [drawn[c] for c in codes if c in drawn]
+    shown = tuple(c for c in codes if c in drawn)
+    kids = [drawn[c] for c in shown]
     own = drawn.get(parent)
     boxes = [k.bounds for k in kids]
     return ParentLayer(
         geojson={"type": "FeatureCollection", "features": [k.feature() for k in kids]},
-        codes=tuple(c for c in codes if c in drawn),
+        codes=shown,
         labels=[dict(k.label) for k in kids],
         outline=own.rings() if own else [],
         bounds=(min(b[0] for b in boxes), min(b[1] for b in boxes),

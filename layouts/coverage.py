@@ -294,12 +294,11 @@ def empty_figure(message: str = "") -> go.Figure:
 def trend_figure(trend: pd.DataFrame, lang: str, height: int = 420,
                  compact: bool = False) -> go.Figure:
     """:func:`trend_spec` as a plotly figure (for exports and the coverage page)."""
-    spec = trend_spec(trend, lang, height, compact)
-    return spec if isinstance(spec, go.Figure) else unchecked_figure(spec)
+    return unchecked_figure(trend_spec(trend, lang, height, compact))
 
 
 def trend_spec(trend: pd.DataFrame, lang: str, height: int = 420,
-               compact: bool = False) -> dict[str, Any] | go.Figure:
+               compact: bool = False) -> dict[str, Any]:
     """The spread month by month: the band between the top and the bottom fifth (a band
     that opens up is the Matthew effect) above, the Gini (from 0) below.
 
@@ -317,7 +316,7 @@ def trend_spec(trend: pd.DataFrame, lang: str, height: int = 420,
     """
     data = trend.dropna(subset=["gini"])
     if data.empty:
-        return empty_figure(t("coverage.ranking.none", lang))
+        return empty_figure(t("coverage.ranking.none", lang)).to_plotly_json()
     x = [pd.Timestamp(m).strftime("%Y-%m-%d") for m in data["month"]]
     gap = t("coverage.trend.gap", lang)
     hover = "%{x|%Y-%m} %{y:.1f}<extra>%{fullData.name}</extra>"

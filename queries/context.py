@@ -40,9 +40,6 @@ class QueryContext:
     #: them (with the session's user, :func:`queries.users.fetch_user_and_stamp`); else
     #: read on first use (:func:`dashboard.db.version_and_as_of`).
     stamp: tuple[str, datetime, str | None] | None = None
-    #: What the request already looked up about the area tree for this scope (which areas
-    #: the scope holds whole: :func:`queries.scope.covers`); lives and dies with the context.
-    known: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def _stamp(self) -> tuple[str, datetime, str | None]:
