@@ -8,7 +8,7 @@ The statements (``build_*``) serve the queries that join the tree; the look-ups
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -69,6 +69,9 @@ class AreaTree:
     children: dict[str | None, list[str]]  # parent code (None: the roots) -> codes, ordered
     lineage: dict[str, list[tuple[str, int]]]  # code -> (ancestor, depth), top first
     below: dict[str, list[str]]  # code -> itself and every descendant
+    #: (area, scope) -> :func:`child_pairs`, filled on first use
+    pairs: dict[tuple[str, Scope], tuple[list[str], list[str]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def visible(self, code: str, scope: Scope) -> bool:
         """``code`` lies inside one of the scope's subtrees (``in_scope``)."""
@@ -143,6 +146,27 @@ def fetch_lineage(ctx: QueryContext, code: str) -> pd.DataFrame:
     tree = area_tree(ctx)
     return _frame([(*tree.rows[a], depth) for a, depth in tree.lineage.get(code, ())
                    if tree.visible(a, ctx.scope)], ("depth",))
+
+
+def child_pairs(ctx: QueryContext, code: str) -> tuple[list[str], list[str]]:
+    """Every visible area below a visible child of ``code`` (the child itself included), and
+    that child, as two lists of the same length: the map of a subtree to the children that
+    hold it, for a join (:func:`queries.cases.to_children`). Kept per area tree, area and
+    scope (a town's 200 pairs are put together once per process)."""
+    tree = area_tree(ctx)
+    key = (code, ctx.scope)
+    held = tree.pairs.get(key)
+    if held is None:
+        codes: list[str] = []
+        kids: list[str] = []
+        for kid in tree.children.get(code, ()):
+            if not tree.visible(kid, ctx.scope):
+                continue
+            below = [d for d in tree.below.get(kid, ()) if tree.visible(d, ctx.scope)]
+            codes += below
+            kids += [kid] * len(below)
+        held = tree.pairs[key] = (codes, kids)
+    return held
 
 
 def build_subtree_codes(ctx: QueryContext, code: str) -> Select:

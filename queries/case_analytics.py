@@ -322,8 +322,8 @@ def _grouping(ctx: QueryContext, by: str, area: str, cat: str | None, src: str |
     """Key column, FROM clause and conditions (area, scope, category, source and the
     grouping's own) of a breakdown ``by``."""
     if by == "child":
-        frm, child_of = to_children(ctx, area)
-        return areas.c.code, frm, [case_filter(ctx, None, cat, src), child_of]
+        frm, child_of, child = to_children(ctx, area)
+        return child, frm, [case_filter(ctx, None, cat, src), child_of]
     conds = [case_filter(ctx, area, cat, src)]
     if by == "unit":
         return c.handling_unit, cases, [*conds, c.handling_unit.is_not(None)]
