@@ -15,7 +15,7 @@ from dashboard.i18n import t
 from dashboard.metrics import map_metric
 from geodata.service import parent_layer
 from layouts import map as map_layout
-from queries.areas import fetch_area, fetch_children
+from queries.areas import child_codes, fetch_area
 from queries.grids import fetch_grid_card
 
 
@@ -25,7 +25,7 @@ def map_target(qctx: Any, code: str) -> tuple[str, str | None]:
     An area with children shows them; an area at the bottom of the tree (a grid, or a village
     where the county has no grids) shows its siblings with itself selected.
     """
-    if not fetch_children(qctx, code).empty:
+    if child_codes(qctx, code):
         return code, None
     area = fetch_area(qctx, code) or {}
     parent = area.get("parent_code")
@@ -59,11 +59,11 @@ def map_outputs(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, 
                       view.end, metric.name)
     new_key = {"parent": parent, "selected": selected, "lang": view.lang}
     if key and {k: key.get(k) for k in new_key} == new_key:
-        layer = parent_layer(qctx, parent, tuple(fetch_children(qctx, parent)["code"]))
+        layer = parent_layer(qctx, parent, child_codes(qctx, parent))
         patch = map_layout.metric_patch(frame, metric, view.lang, qctx.min_sample,
                                         layer.labels, layer.bounds)
         return patch, {**new_key, "metric": metric.name}, no_update, no_update
-    codes = tuple(fetch_children(qctx, parent)["code"])
+    codes = child_codes(qctx, parent)
     layer = parent_layer(qctx, parent, codes)
     frame = frame[frame["code"].isin(layer.codes)]
     fig = map_layout.map_figure(
@@ -85,7 +85,7 @@ def map_outputs(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, 
 
 def frame_is_bottom(qctx: Any, codes: tuple[str, ...]) -> bool:
     """True when the drawn areas have no children themselves (the bottom of the tree)."""
-    return bool(codes) and fetch_children(qctx, codes[0]).empty
+    return bool(codes) and not child_codes(qctx, codes[0])
 
 
 def register(app: Dash) -> None:

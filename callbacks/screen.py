@@ -25,7 +25,7 @@ from dashboard.view import parse_query
 from geodata.service import parent_layer
 from layouts import map as map_layout
 from layouts import screen
-from queries.areas import fetch_area, fetch_children, fetch_roots
+from queries.areas import child_codes, fetch_area, fetch_roots
 from queries.cases import fetch_daily_counts, fetch_kpis, fetch_open_risk
 from queries.context import QueryContext
 
@@ -35,7 +35,7 @@ SCREEN_MAP_SIZE = (720, 860)
 def screen_areas(qctx: QueryContext) -> list[str]:
     """The root the caller sees, then its children (the tour)."""
     root = str(fetch_roots(qctx).iloc[0]["code"])
-    return [root, *fetch_children(qctx, root)["code"].tolist()]
+    return [root, *child_codes(qctx, root)]
 
 
 def on_tick(_refresh: int | None, tour_step: int | None, search: str | None,
@@ -135,7 +135,7 @@ def update_map(key: dict[str, Any] | None) -> object:
         end = (qctx.now - timedelta(seconds=1)).date()
         frame = map_frame(qctx, current_app.config["COUNTYDASH_RULES"], area,
                           end - timedelta(days=29), end, "warning_tier")
-        layer = parent_layer(qctx, area, tuple(fetch_children(qctx, area)["code"]))
+        layer = parent_layer(qctx, area, child_codes(qctx, area))
     except db.DatabaseError as exc:
         raise PreventUpdate from exc
     frame = frame[frame["code"].isin(layer.codes)]

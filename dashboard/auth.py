@@ -150,8 +150,12 @@ def _stamp_session(identity: dict[str, object]) -> None:
 
 
 def init_auth(server: Flask, engine: Engine, session_minutes: int, secure_cookie: bool,
-              render_login: Callable[..., str]) -> None:
-    """Install the login/logout routes and the guard in front of every other request."""
+              render_login: Callable[..., str], lookups: Engine | None = None) -> None:
+    """Install the login/logout routes and the guard in front of every other request.
+
+    ``lookups``: the engine of the user and data-stamp look-up every request makes
+    (:data:`dashboard.db.LOOKUPS`); ``engine`` when not given."""
+    lookups = lookups or engine
     from datetime import timedelta
 
     server.config.update(
@@ -214,7 +218,7 @@ def init_auth(server: Flask, engine: Engine, session_minutes: int, secure_cookie
         if username:
             # the user and the data version in one round trip: query_context() takes the
             # version from g (a cached callback then needs nothing else from the database)
-            row, g.countydash_stamp = fetch_user_and_stamp(engine, username)
+            row, g.countydash_stamp = fetch_user_and_stamp(lookups, username)
             user = _active_user(username, row)
         if user is None:
             if path.startswith("/_dash-") or request.method != "GET":

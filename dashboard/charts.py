@@ -115,16 +115,16 @@ def map_chart(ctx: QueryContext, rules: RuleSet, req: ChartRequest) -> go.Figure
     from dashboard.metrics import map_metric
     from geodata.service import parent_layer
     from layouts.export import static_map_figure
-    from queries.areas import fetch_area, fetch_children
+    from queries.areas import child_codes, fetch_area
 
     metric = map_metric(req.metric)
     parent = req.area
-    if fetch_children(ctx, req.area).empty:
+    if not child_codes(ctx, req.area):
         up = (fetch_area(ctx, req.area) or {}).get("parent_code")
         if isinstance(up, str) and fetch_area(ctx, up) is not None:
             parent = up
     frame = map_frame(ctx, rules, parent, req.start, req.end, metric.name)
-    layer = parent_layer(ctx, parent, tuple(fetch_children(ctx, parent)["code"]))
+    layer = parent_layer(ctx, parent, child_codes(ctx, parent))
     frame = frame[frame["code"].isin(layer.codes)]
     return static_map_figure(layer.geojson, frame, metric, req.lang, ctx.min_sample,
                              layer.outline, layer.labels, layer.bounds)

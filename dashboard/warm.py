@@ -80,7 +80,7 @@ def prepare_master(server: Flask) -> float:
     from dashboard import db
 
     seconds = warm_worker(server)
-    db.get_engine(server.config["COUNTYDASH_SETTINGS"].database_url).dispose()
+    db.dispose_engines(server.config["COUNTYDASH_SETTINGS"].database_url)
     gc.disable()
     return seconds
 

@@ -131,9 +131,15 @@ def fetch_roots(ctx: QueryContext) -> pd.DataFrame:
 
 def children_rows(ctx: QueryContext, code: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The visible children of ``code`` as :func:`dashboard.db.read_rows` gives them."""
+    rows = area_tree(ctx).rows
+    return list(AREA_NAMES), [rows[c] for c in child_codes(ctx, code)]
+
+
+def child_codes(ctx: QueryContext, code: str) -> tuple[str, ...]:
+    """The codes of the visible children of ``code``, ordered (no frame: the map asks for
+    them three times a request)."""
     tree = area_tree(ctx)
-    return list(AREA_NAMES), [tree.rows[c] for c in tree.children.get(code, ())
-                              if tree.visible(c, ctx.scope)]
+    return tuple(c for c in tree.children.get(code, ()) if tree.visible(c, ctx.scope))
 
 
 def fetch_children(ctx: QueryContext, code: str) -> pd.DataFrame:

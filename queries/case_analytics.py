@@ -221,7 +221,7 @@ def build_period_figures(ctx: QueryContext, area: str, start: date, end: date,
         case_filter(ctx, area, cat, src), in_period(start, end))
 
 
-def open_rows(at: datetime, columns: Sequence[Any], frm: FromClause,
+def open_rows(ctx: QueryContext, at: datetime, columns: Sequence[Any], frm: FromClause,
               *conds: ColumnElement[bool]) -> Any:
     """``columns`` of the cases open at ``at`` (and meeting ``conds``), as a subquery.
 
@@ -231,14 +231,14 @@ def open_rows(at: datetime, columns: Sequence[Any], frm: FromClause,
     (:func:`queries.cases.open_parts`: never resolved, resolved only after ``at``) is two
     ranges on the (resolved_at, area_code, ...) index (9,000 rows, ~20 ms).
     """
-    return open_union(at, lambda part: select(*columns).select_from(frm).where(*conds, part)
-                      ).subquery()
+    return open_union(at, lambda part: select(*columns).select_from(frm).where(*conds, part),
+                      ctx.engine.dialect.name).subquery()
 
 
 def build_open_at(ctx: QueryContext, area: str, at: datetime, cat: str | None = None,
                   src: str | None = None) -> Select:
     """One row: open and overdue cases at the instant ``at`` (any report date)."""
-    u = open_rows(at, [c.due_at], cases, case_filter(ctx, area, cat, src))
+    u = open_rows(ctx, at, [c.due_at], cases, case_filter(ctx, area, cat, src))
     return select(
         func.count().label("open_now"),
         _sum_if(u.c.due_at < literal(at)).label("overdue_now"),
@@ -362,7 +362,7 @@ def build_open_by(ctx: QueryContext, area: str, by: str, cat: str | None = None,
                   src: str | None = None) -> Select:
     """Per group: open and overdue cases now (any report date)."""
     key, frm, conds = _grouping(ctx, by, area, cat, src)
-    inner = open_rows(ctx.now, [key.label("key"), c.due_at], frm, *conds)
+    inner = open_rows(ctx, ctx.now, [key.label("key"), c.due_at], frm, *conds)
     return (select(inner.c.key, func.count().label("open_now"),
                    _sum_if(inner.c.due_at < literal(ctx.now)).label("overdue_now"))
             .group_by(inner.c.key))
@@ -639,7 +639,7 @@ def build_backlog(ctx: QueryContext, area: str, cat: str | None = None,
     now = ctx.now
     age = case(*[(c.reported_at > now - timedelta(hours=h), i) for i, h in enumerate(AGE_EDGES)],
                else_=len(AGE_EDGES))
-    inner = open_rows(now, [age.label("age"),
+    inner = open_rows(ctx, now, [age.label("age"),
                             case((c.due_at < literal(now), 1), else_=0).label("late")],
                       cases, case_filter(ctx, area, cat, src))
     return (select(inner.c.age, inner.c.late, func.count().label("cases"))
@@ -690,11 +690,12 @@ def _mask(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     return frame
 
 
-def _first_open(now: datetime, limit: int, *conds: ColumnElement[bool]) -> Any:
+def _first_open(ctx: QueryContext, now: datetime, limit: int, *conds: ColumnElement[bool]
+                ) -> Any:
     """Ids of the first ``limit`` cases open at ``now`` meeting ``conds``, soonest due first:
     picked before the list's joins, so that only those rows are joined (not every open case
     of the county)."""
-    u = open_rows(now, [c.id, c.due_at], cases, *conds)
+    u = open_rows(ctx, now, [c.id, c.due_at], cases, *conds)
     return select(u.c.id).order_by(u.c.due_at, u.c.id).limit(limit).subquery()
 
 
@@ -710,8 +711,8 @@ def fetch_overdue_cases(ctx: QueryContext, area: str, cat: str | None = None,
     """
     now = ctx.now
     cols, frm = _list_columns()
-    picked = _first_open(now, min(limit, LIST_CAP), case_filter(ctx, area, cat, src),
-                         c.due_at < literal(now))
+    picked = _first_open(ctx, now, min(limit, LIST_CAP), case_filter(ctx, area, cat, src),
+                          c.due_at < literal(now))
     stmt = (select(*cols, hours(c.due_at, literal(now)).label("overdue_hours"))
             .select_from(frm.join(picked, picked.c.id == c.id))
             .order_by(c.due_at, c.id))
@@ -731,8 +732,8 @@ def fetch_at_risk(ctx: QueryContext, area: str, within_hours: float,
     now = ctx.now
     cols, frm = _list_columns()
     horizon = now + timedelta(hours=within_hours)
-    picked = _first_open(now, LIST_CAP, case_filter(ctx, area, cat, src),
-                         c.due_at >= literal(now), c.due_at < literal(horizon))
+    picked = _first_open(ctx, now, LIST_CAP, case_filter(ctx, area, cat, src),
+                          c.due_at >= literal(now), c.due_at < literal(horizon))
     stmt = (select(*cols, hours(literal(now), c.due_at).label("hours_left"))
             .select_from(frm.join(picked, picked.c.id == c.id))
             .order_by(c.due_at, c.id))

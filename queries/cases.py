@@ -85,14 +85,20 @@ def open_parts(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]
     return and_(c.resolved_at.is_(None), reported), and_(c.resolved_at > now, reported)
 
 
-def open_union(now: datetime, part: Callable[[ColumnElement[bool]], Select]) -> CompoundSelect:
+def open_union(now: datetime, part: Callable[[ColumnElement[bool]], Select],
+               dialect: str | None = None) -> CompoundSelect:
     """``part(cond)`` for both :func:`open_parts`, as one UNION ALL.
 
     In the second part ("resolved only after now": no row in a live database, a few in a
     past snapshot) the case's area and category columns are kept off their indexes
     (:class:`unindexed`), so that SQLite also reads it from the (resolved_at, ...) index.
+    Another ``dialect`` (PostgreSQL) plans it right by itself, and there ``unindexed`` is the
+    bare column: the part is left as built (the clone of a village's part cost 0.8 ms, twice
+    in the slowest request of a drill-down).
     """
     early, late = open_parts(now)
+    if dialect is not None and dialect != "sqlite":
+        return union_all(part(early), part(late))
     keep_off = (c.area_code, c.category_code)
 
     def off_index(element: Any) -> Any:
@@ -112,7 +118,7 @@ def build_open_counts(ctx: QueryContext, area: str) -> Select:
                 "overdue_now"),
         ).where(within(c.area_code, area, ctx), cond)
 
-    u = open_union(now, part).subquery()
+    u = open_union(now, part, ctx.engine.dialect.name).subquery()
     return select(func.coalesce(func.sum(u.c.open_now), 0).label("open_now"),
                   func.coalesce(func.sum(u.c.overdue_now), 0).label("overdue_now"))
 
@@ -271,7 +277,7 @@ def build_children_open(ctx: QueryContext, area: str) -> Select:
             .group_by(child)
         )
 
-    u = open_union(now, part).subquery()
+    u = open_union(now, part, ctx.engine.dialect.name).subquery()
     return (select(u.c.code, func.sum(u.c.open_now).label("open_now"),
                    func.sum(u.c.overdue_now).label("overdue_now")).group_by(u.c.code))
 

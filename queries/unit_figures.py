@@ -66,7 +66,7 @@ def build_level_open(ctx: QueryContext, level: str, now: datetime) -> Select:
             .group_by(areas.c.code)
         )
 
-    u = open_union(now, part).subquery()
+    u = open_union(now, part, ctx.engine.dialect.name).subquery()
     return (select(u.c.code, func.sum(u.c.open_now).label("open_now"),
                    func.sum(u.c.overdue_now).label("overdue_now")).group_by(u.c.code))
 

@@ -52,6 +52,8 @@ def test_look_ups_equal_their_statements(demo_engine: Engine) -> None:
                                  (q.fetch_lineage, q.build_lineage)):
                 pd.testing.assert_frame_equal(
                     fetch(ctx, code), db.read_frame(demo_engine, build(ctx, code)), obj=where)
+            assert q.child_codes(ctx, code) == tuple(db.read_frame(
+                demo_engine, q.build_children(ctx, code))["code"]), where
             assert q.fetch_subtree_codes(ctx, code) == frozenset(db.read_frame(
                 demo_engine, q.build_subtree_codes(ctx, code))["code"]), where
             if scope.roots:
