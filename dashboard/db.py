@@ -295,6 +295,14 @@ def read_frames(engine: Engine, *stmts: Executable, cap: int = ROW_CAP) -> list[
     return side_by_side(*[lambda s=s: read_frame(engine, s, cap=cap) for s in stmts])
 
 
+def read_first_rows(engine: Engine, *stmts: Executable) -> list[dict[str, Any]]:
+    """The first row of each of several independent one-row statements (an aggregate), as a
+    dict of the driver's values, run :func:`side_by_side` (no frames: two one-row frames cost
+    0.8 ms to build and read back, in a village's KPI request)."""
+    results = side_by_side(*[lambda s=s: read_rows(engine, s, cap=1) for s in stmts])
+    return [dict(zip(names, rows[0], strict=True)) for names, rows in results]
+
+
 def read_scalar(engine: Engine, stmt: Executable) -> object:
     """Run one statement that returns a single value."""
     with read_connection(engine) as conn:

@@ -146,9 +146,9 @@ def fetch_kpis(ctx: QueryContext, area: str, start: date, end: date) -> dict[str
         without cases); mean_hours, median_hours, p90_hours (hours, NaN without resolved
         cases); open_now, overdue_now (counts at the data's as-of instant).
     """
-    counts, opened = (f.iloc[0] for f in db.read_frames(
+    counts, opened = db.read_first_rows(
         ctx.engine, build_period_counts(ctx, area, start, end, (0.5, 0.9)),
-        build_open_counts(ctx, area)))
+        build_open_counts(ctx, area))
     total = int(counts["cases"])
     q = {0.5: _num(counts["q0"]), 0.9: _num(counts["q1"])}
     return {
