@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import dash
 from dash import Dash
@@ -23,6 +26,28 @@ ASSETS = Path(__file__).parent / "assets"
 
 class DatabaseNotReady(RuntimeError):
     """The configured database has no schema yet."""
+
+
+class ServerTiming:
+    """WSGI middleware: a ``Server-Timing: app;dur=<ms>`` header on every response, the time
+    from the request's arrival in the app to its response ready (the guard, the callback, the
+    cache, the JSON and the compression; not the HTTP transport around them). Flask calls
+    ``start_response`` once the response is complete, so the header is added there. Off by
+    default (``COUNTYDASH_SERVER_TIMING=1``): the benchmark reads it as the server time."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        started = time.perf_counter()
+
+        def timed(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            ms = (time.perf_counter() - started) * 1e3
+            headers.append(("Server-Timing", f"app;dur={ms:.3f}"))
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, timed)
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -78,6 +103,8 @@ def create_app(settings: Settings | None = None) -> Dash:
                                            coverage_layout.overview_panel(),
                                            cases_layout.page(), cases_layout.definitions_page()])
     register_all(app)
+    if settings.server_timing:
+        server.wsgi_app = ServerTiming(server.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

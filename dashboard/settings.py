@@ -44,6 +44,7 @@ class Settings:
     screen_tour_s: int = 20
     session_minutes: int = 480
     secure_cookie: bool = False
+    server_timing: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -79,6 +80,7 @@ class Settings:
             screen_tour_s=int(env.get("COUNTYDASH_SCREEN_TOUR", "20")),
             session_minutes=int(env.get("COUNTYDASH_SESSION_MINUTES", "480")),
             secure_cookie=env.get("COUNTYDASH_SECURE_COOKIE", "") in ("1", "true", "yes"),
+            server_timing=env.get("COUNTYDASH_SERVER_TIMING", "") in ("1", "true", "yes"),
         )
 
     def cache_config(self) -> dict[str, object]:

@@ -28,6 +28,9 @@ def check_report(report: dict, engine: Engine, dialect: str, cold: int) -> None:
             assert isinstance(row[key], float) and math.isfinite(row[key]) and row[key] > 0, (
                 row["name"], key, row[key])
         assert row["cold_p95_ms"] >= row["cold_p50_ms"]
+        # the server's own time (Server-Timing) within each round trip the client saw
+        assert row["cold_round_trip_p50_ms"] >= row["cold_p50_ms"], row
+        assert row["warm_round_trip_p95_ms"] >= row["warm_p95_ms"], row
         assert row["sum_ratio_to_floor"] >= row["ratio_to_floor"]  # a sum >= its longest path
         assert row["floor_covers"] == floors.FLOOR_COVERS[row["name"]]
         assert row["floor_runs"] == cold  # timed beside each cold run, not once before
@@ -66,6 +69,28 @@ def test_browser_drill_down_follows_the_click(sqlite_path: Path) -> None:
         assert not trace.errors
         assert browser.value("shell-view", "data")["area"] == areas.town
         assert f"area={areas.town}" in browser.value("shell-url", "search")
+
+
+def test_server_timing_header_is_read_and_only_sent_when_asked(sqlite_path: Path) -> None:
+    """The benchmark's server sends ``Server-Timing`` (the app's own time, within the round
+    trip); an app without ``COUNTYDASH_SERVER_TIMING`` sends none."""
+    from dashboard.factory import create_app
+    from dashboard.settings import Settings
+
+    assert bench.server_timing("app;dur=12.5") == 12.5
+    assert bench.server_timing("db;dur=3, app;desc=x;dur=4") == 4.0
+    assert bench.server_timing("app;dur=abc") is None
+    assert bench.server_timing(None) is None
+    url = f"sqlite:///{sqlite_path}"
+    with bench.running_server(url, workers=1) as (server, _cache):
+        http = bench.Http(server.base)
+        reply = http.get("/login")
+        assert reply.server_ms is not None and 0 < reply.server_ms <= reply.ms
+    env = {"DATABASE_URL": url}
+    plain = create_app(Settings.from_env(env)).server.test_client().get("/login")
+    assert plain.status_code == 200 and "Server-Timing" not in plain.headers
+    timed = create_app(Settings.from_env({**env, "COUNTYDASH_SERVER_TIMING": "1"}))
+    assert "app;dur=" in timed.server.test_client().get("/login").headers["Server-Timing"]
 
 
 def test_http_refuses_non_loopback_targets() -> None:
