@@ -846,7 +846,7 @@ def ensure_sqlite(scale: str, seed: int, as_of: date, log: Callable[[str], None]
     url = f"sqlite:///{path}"
     if path.exists() and _matches(url, scale, seed, as_of):
         return url
-    db.get_engine.cache_clear()
+    db.forget_engines()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     _build(url, scale, seed, as_of, log)
@@ -1187,7 +1187,8 @@ def measure(server: Server, cache: CacheBackend, areas: Areas, as_of: date, cold
         errors = [r for t in colds + warms + as_browser["cold"] + as_browser["warm"]
                   for r in t.errors]
         if errors:
-            raise RuntimeError(f"{name}: HTTP {errors[0].status} from {errors[0].key}")
+            raise RuntimeError(f"{name}: HTTP {errors[0].status} from {errors[0].key}; the "
+                               f"server's log ends:\n{server.log_text()[-3000:]}")
         results.append({"name": name, "cold": colds, "warm": warms, "floor": floor_ms,
                         "browser_cold": as_browser["cold"], "browser_warm": as_browser["warm"]})
         cold_ms = [t.critical_ms for t in colds]

@@ -114,7 +114,6 @@ def _sqlite_functions(dbapi_conn, _record):  # type: ignore[no-untyped-def]
 QUERIES, LOOKUPS = "queries", "lookups"
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str, purpose: str = QUERIES) -> Engine:
     """One engine (and connection pool) per database URL, purpose and process.
 
@@ -125,8 +124,18 @@ def get_engine(url: str, purpose: str = QUERIES) -> Engine:
     value, a username, changes nothing in the plan), so it is no longer planned on every
     request (0.44 -> 0.24 ms a request). SQLite has one engine for both.
     """
-    if url.startswith("sqlite") and purpose != QUERIES:
-        return get_engine(url)
+    # the purpose always spelled out: an lru_cache keys f(url) and f(url, QUERIES) apart,
+    # and a second engine for the queries escaped the dispose before gunicorn's fork
+    return _engine(url, QUERIES if url.startswith("sqlite") else purpose)
+
+
+def forget_engines() -> None:
+    """Drop every engine this process holds (their pools close as they go)."""
+    _engine.cache_clear()
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str, purpose: str) -> Engine:
     if url.startswith("sqlite"):
         # named parameters, not "?": SQLAlchemy gives a value used twice in a statement one
         # name, so SQLite sees two uses of the same expression (the as-of instant in the

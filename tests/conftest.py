@@ -120,7 +120,7 @@ def pg_database() -> Iterator[str]:
         try:
             yield url
         finally:
-            db.get_engine.cache_clear()  # close the app's pools before the drop
+            db.forget_engines()  # close the app's pools before the drop
 
 
 @pytest.fixture(scope="session")

@@ -99,3 +99,37 @@ def test_prepared_statements_are_planned_for_their_values() -> None:
             assert custom >= 5 and generic == 0  # prepared (so the test bites), never generic
         finally:
             engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_lookups_have_their_own_pool_with_generic_plans_and_a_fork_shares_none() -> None:
+    """The per-request user and stamp look-up runs on a pool of its own whose prepared
+    statement keeps one generic plan (:data:`dashboard.db.LOOKUPS`); the queries' engine is
+    the same object however it is asked for, and :func:`dashboard.db.dispose_engines` (before
+    gunicorn forks its workers) leaves neither pool holding a connection: a second engine for
+    the queries, one the dispose missed, had two workers talk over one socket ("lost
+    synchronization with server")."""
+    with fresh_pg_database("countydash_lookups") as url:
+        queries = db.get_engine(url)
+        lookups = db.get_engine(url, db.LOOKUPS)
+        try:
+            assert db.get_engine(url, db.QUERIES) is queries and lookups is not queries
+            assert db.get_engine("sqlite://", db.LOOKUPS) is db.get_engine("sqlite://")
+            with lookups.begin() as conn:
+                conn.execute(text("CREATE TABLE t (x integer PRIMARY KEY)"))
+                conn.execute(text("INSERT INTO t SELECT generate_series(1, 1000)"))
+            with lookups.connect() as conn:
+                for v in range(15):
+                    assert conn.execute(text("SELECT x FROM t WHERE x = :v"),
+                                        {"v": v + 1}).scalar() == v + 1
+                generic = conn.execute(text(
+                    "SELECT generic_plans FROM pg_prepared_statements "
+                    "WHERE statement LIKE 'SELECT x FROM t WHERE x = %'")).scalar()
+            assert generic and generic > 0
+            with queries.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            assert queries.pool.checkedin() >= 1 and lookups.pool.checkedin() >= 1
+            db.dispose_engines(url)
+            assert queries.pool.checkedin() == 0 and lookups.pool.checkedin() == 0
+        finally:
+            db.dispose_engines(url)
