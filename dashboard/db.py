@@ -13,7 +13,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import lru_cache
@@ -231,13 +231,14 @@ def read_connection(engine: Engine) -> Connection:
     return conn
 
 
-def read_rows(engine: Engine, stmt: Executable, *, cap: int = ROW_CAP
-              ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one statement and return its column names and rows as plain tuples; fail loudly
-    past ``cap`` rows. For a few dozen rows put together in Python, where a frame would be
-    built only to be taken apart again."""
+def read_rows(engine: Engine, stmt: Executable, params: Mapping[str, Any] | None = None, *,
+              cap: int = ROW_CAP) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one statement (with ``params``, the values of its named parameters: a template's)
+    and return its column names and rows as plain tuples; fail loudly past ``cap`` rows. For
+    a few dozen rows put together in Python, where a frame would be built only to be taken
+    apart again."""
     with read_connection(engine) as conn:
-        result = conn.execute(stmt)
+        result = conn.execute(stmt, dict(params) if params else None)
         rows = result.fetchmany(cap + 1)
         columns = list(result.keys())
     if len(rows) > cap:
@@ -304,11 +305,14 @@ def read_frames(engine: Engine, *stmts: Executable, cap: int = ROW_CAP) -> list[
     return side_by_side(*[lambda s=s: read_frame(engine, s, cap=cap) for s in stmts])
 
 
-def read_first_rows(engine: Engine, *stmts: Executable) -> list[dict[str, Any]]:
-    """The first row of each of several independent one-row statements (an aggregate), as a
-    dict of the driver's values, run :func:`side_by_side` (no frames: two one-row frames cost
-    0.8 ms to build and read back, in a village's KPI request)."""
-    results = side_by_side(*[lambda s=s: read_rows(engine, s, cap=1) for s in stmts])
+def read_first_rows(engine: Engine, *queries: tuple[Executable, Mapping[str, Any]]
+                    ) -> list[dict[str, Any]]:
+    """The first row of each of several independent one-row statements (an aggregate; each
+    with the values of its parameters), as a dict of the driver's values, run
+    :func:`side_by_side` (no frames: two one-row frames cost 0.8 ms to build and read back,
+    in a village's KPI request)."""
+    results = side_by_side(*[lambda q=q: read_rows(engine, q[0], q[1], cap=1)
+                             for q in queries])
     return [dict(zip(names, rows[0], strict=True)) for names, rows in results]
 
 

@@ -14,16 +14,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Executable,
     FromClause,
     Select,
     String,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -39,7 +42,15 @@ from dashboard.cache import data_cached
 from dashboard.schema import area_paths, areas, cases
 from queries.areas import area_tree, child_pairs, children_rows
 from queries.context import QueryContext
-from queries.scope import SHORT_LIST, case_area_key, scope_of, within
+from queries.scope import (
+    SHORT_LIST,
+    case_area_key,
+    codes_param,
+    in_codes,
+    scope_of,
+    short_subtree,
+    within,
+)
 from queries.sqlfuncs import hours, quantile_cont, unindexed
 
 c = cases.c
@@ -63,7 +74,13 @@ def build_period_counts(ctx: QueryContext, area: str, start: date, end: date,
                         probs: tuple[float, ...] = ()) -> Select:
     """One row: cases, resolved, within_sla, mean_hours for cases reported in the period;
     with ``probs`` the quantiles ``q0``, ... of the resolved cases' hours."""
-    now = ctx.now
+    return _period_counts(within(c.area_code, area, ctx), *period_bounds(start, end), ctx.now,
+                          probs)
+
+
+def _period_counts(held: ColumnElement[bool], lo: Any, hi: Any, now: Any,
+                   probs: tuple[float, ...]) -> Select:
+    # lo, hi, now: values, or the parameters of a template (:func:`_template`)
     resolved = is_resolved(now)
     res_hours = hours(c.reported_at, c.resolved_at)
     return select(
@@ -74,7 +91,7 @@ def build_period_counts(ctx: QueryContext, area: str, start: date, end: date,
         ).label("within_sla"),
         func.avg(case((resolved, res_hours), else_=None)).label("mean_hours"),
         *quantile_columns(case((resolved, res_hours), else_=None), probs, "q"),
-    ).where(within(c.area_code, area, ctx), in_period(start, end))
+    ).where(held, c.reported_at >= lo, c.reported_at < hi)
 
 
 def open_parts(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
@@ -109,16 +126,18 @@ def open_union(now: datetime, part: Callable[[ColumnElement[bool]], Select],
 
 def build_open_counts(ctx: QueryContext, area: str) -> Select:
     """One row: open_now and overdue_now at the data's as-of instant (any report date)."""
-    now = ctx.now
+    return _open_counts(within(c.area_code, area, ctx), ctx.now, ctx.engine.dialect.name)
 
+
+def _open_counts(held: ColumnElement[bool], now: Any, dialect: str) -> Select:
     def part(cond: ColumnElement[bool]) -> Select:
         return select(
             func.count().label("open_now"),
-            func.coalesce(func.sum(case((c.due_at < literal(now), 1), else_=0)), 0).label(
+            func.coalesce(func.sum(case((c.due_at < now, 1), else_=0)), 0).label(
                 "overdue_now"),
-        ).where(within(c.area_code, area, ctx), cond)
+        ).where(held, cond)
 
-    u = open_union(now, part, ctx.engine.dialect.name).subquery()
+    u = open_union(now, part, dialect).subquery()
     return select(func.coalesce(func.sum(u.c.open_now), 0).label("open_now"),
                   func.coalesce(func.sum(u.c.overdue_now), 0).label("overdue_now"))
 
@@ -147,8 +166,8 @@ def fetch_kpis(ctx: QueryContext, area: str, start: date, end: date) -> dict[str
         cases); open_now, overdue_now (counts at the data's as-of instant).
     """
     counts, opened = db.read_first_rows(
-        ctx.engine, build_period_counts(ctx, area, start, end, (0.5, 0.9)),
-        build_open_counts(ctx, area))
+        ctx.engine, period_counts_query(ctx, area, start, end, (0.5, 0.9)),
+        open_counts_query(ctx, area))
     total = int(counts["cases"])
     q = {0.5: _num(counts["q0"]), 0.9: _num(counts["q1"])}
     return {
@@ -220,17 +239,38 @@ def to_children(ctx: QueryContext, area: str
     tables cost more to plan than to run there (a village's children: 1.5 ms of planning
     against 0.2 of running). A town's 300 pairs are estimated one by one: the closure
     table then (see :func:`~queries.scope.within`)."""
-    if (ctx.engine.dialect.name == "postgresql" and area != ctx.sole_root
-            and len(area_tree(ctx).below.get(area, ())) <= SHORT_LIST):
+    dialect = ctx.engine.dialect.name
+    if dialect == "postgresql" and small_subtree(ctx, area):
         codes, kids = child_pairs(ctx, area)
-        pairs = func.unnest(literal(codes, ARRAY(String)), literal(kids, ARRAY(String))
-                            ).table_valued("code", "child").render_derived(name="kin")
-        return (cases.join(pairs, pairs.c.code == c.area_code), true(), pairs.c.child)
+        return _small_children(dialect, area, literal(codes, ARRAY(String)),
+                               literal(kids, ARRAY(String)))
     frm = cases.join(area_paths, area_paths.c.descendant_code == case_area_key(ctx, area)).join(
         areas, areas.c.code == area_paths.c.ancestor_code)
-    held = (within(c.area_code, area, ctx) if ctx.engine.dialect.name == "sqlite"
+    held = (within(c.area_code, area, ctx) if dialect == "sqlite"
             else scope_of(c.area_code, area, ctx))
     return frm, and_(areas.c.parent_code == area, held), areas.c.code
+
+
+def small_subtree(ctx: QueryContext, area: str) -> bool:
+    """``area`` is not the tree's root and its subtree is short (a village, a grid:
+    :func:`queries.scope.short_subtree`): its statements run as templates."""
+    return area != ctx.sole_root and len(area_tree(ctx).below.get(area, ())) <= SHORT_LIST
+
+
+def _small_children(dialect: str, area: Any, codes: Any, kids: Any
+                    ) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
+    """:func:`to_children` below a small subtree. On PostgreSQL ``codes`` and ``kids`` are
+    the (area, child) pairs as two arrays; on SQLite ``codes`` the subtree's visible codes
+    (:func:`~queries.scope.in_codes`) and the closure table joins the children. Values, or
+    the parameters of a template."""
+    if dialect == "postgresql":
+        pairs = func.unnest(codes, kids).table_valued("code", "child").render_derived(
+            name="kin")
+        return cases.join(pairs, pairs.c.code == c.area_code), true(), pairs.c.child
+    frm = cases.join(area_paths, area_paths.c.descendant_code == c.area_code).join(
+        areas, areas.c.code == area_paths.c.ancestor_code)
+    return frm, and_(areas.c.parent_code == area, in_codes(c.area_code, codes, dialect)), \
+        areas.c.code
 
 
 def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
@@ -240,9 +280,15 @@ def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
 
     Cases roll up to the child through the closure table, whatever the depth of their area.
     """
-    resolved = is_resolved(ctx.now)
+    return _children_figures(to_children(ctx, area), *period_bounds(start, end), ctx.now,
+                             probs)
+
+
+def _children_figures(join: tuple[FromClause, ColumnElement[bool], ColumnElement[Any]],
+                      lo: Any, hi: Any, now: Any, probs: tuple[float, ...]) -> Select:
+    frm, child_of, child = join
+    resolved = is_resolved(now)
     res_hours = case((resolved, hours(c.reported_at, c.resolved_at)), else_=None)
-    frm, child_of, child = to_children(ctx, area)
     return (
         select(
             child.label("code"),
@@ -254,22 +300,26 @@ def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
             *quantile_columns(res_hours, probs, "q"),
         )
         .select_from(frm)
-        .where(child_of, in_period(start, end))
+        .where(child_of, c.reported_at >= lo, c.reported_at < hi)
         .group_by(child)
     )
 
 
 def build_children_open(ctx: QueryContext, area: str) -> Select:
     """Per direct child of ``area``: open_now and overdue_now at the as-of instant."""
-    now = ctx.now
-    frm, child_of, child = to_children(ctx, area)
+    return _children_open(to_children(ctx, area), ctx.now, ctx.engine.dialect.name)
+
+
+def _children_open(join: tuple[FromClause, ColumnElement[bool], ColumnElement[Any]],
+                   now: Any, dialect: str) -> Select:
+    frm, child_of, child = join
 
     def part(cond: ColumnElement[bool]) -> Select:
         return (
             select(
                 child.label("code"),
                 func.count().label("open_now"),
-                func.coalesce(func.sum(case((c.due_at < literal(now), 1), else_=0)), 0).label(
+                func.coalesce(func.sum(case((c.due_at < now, 1), else_=0)), 0).label(
                     "overdue_now"),
             )
             .select_from(frm)
@@ -277,9 +327,80 @@ def build_children_open(ctx: QueryContext, area: str) -> Select:
             .group_by(child)
         )
 
-    u = open_union(now, part, ctx.engine.dialect.name).subquery()
+    u = open_union(now, part, dialect).subquery()
     return (select(u.c.code, func.sum(u.c.open_now).label("open_now"),
                    func.sum(u.c.overdue_now).label("overdue_now")).group_by(u.c.code))
+
+
+# --- templates: a small subtree's statements, built once per shape -------------------------
+
+#: A statement and the values of its parameters (none for a statement built for its values).
+Query = tuple[Executable, dict[str, Any]]
+
+
+@lru_cache(maxsize=64)
+def _template(name: str, dialect: str, probs: tuple[float, ...]) -> Select:
+    """The statement ``name`` below a small subtree, with parameters for every value: codes
+    (the subtree's, or the (area, child) pairs' codes and kids), area, lo, hi and now.
+
+    Built once per process, dialect and shape, as ``USER_AND_STAMP`` is: a village's
+    statements cost more to build (0.5-0.7 ms each) and to key for SQLAlchemy's cache of
+    compiled statements (as much again) than PostgreSQL takes to plan and run them (0.3-0.6
+    ms); a template is keyed once and run with new values. Immutable: shared by threads."""
+    when = c.reported_at.type
+    lo, hi, now = (bindparam(n, type_=when) for n in ("lo", "hi", "now"))
+    codes = codes_param("codes", dialect)
+    if name in ("children_figures", "children_open"):
+        kids = codes_param("kids", dialect) if dialect == "postgresql" else None
+        join = _small_children(dialect, bindparam("area", type_=String()), codes, kids)
+        if name == "children_figures":
+            return _children_figures(join, lo, hi, now, probs)
+        return _children_open(join, now, dialect)
+    held = in_codes(c.area_code, codes, dialect)
+    if name == "period_counts":
+        return _period_counts(held, lo, hi, now, probs)
+    return _open_counts(held, now, dialect)
+
+
+def period_counts_query(ctx: QueryContext, area: str, start: date, end: date,
+                        probs: tuple[float, ...] = ()) -> Query:
+    """:func:`build_period_counts` to run: below a small subtree its template."""
+    codes = short_subtree(ctx, area) if small_subtree(ctx, area) else None
+    if codes is None:
+        return build_period_counts(ctx, area, start, end, probs), {}
+    lo, hi = period_bounds(start, end)
+    return (_template("period_counts", _dialect(ctx), probs),
+            {"codes": codes, "lo": lo, "hi": hi, "now": ctx.now})
+
+
+def open_counts_query(ctx: QueryContext, area: str) -> Query:
+    """:func:`build_open_counts` to run: below a small subtree its template."""
+    codes = short_subtree(ctx, area) if small_subtree(ctx, area) else None
+    if codes is None:
+        return build_open_counts(ctx, area), {}
+    return _template("open_counts", _dialect(ctx), ()), {"codes": codes, "now": ctx.now}
+
+
+def children_queries(ctx: QueryContext, area: str, start: date, end: date,
+                     probs: tuple[float, ...] = ()) -> tuple[Query, Query]:
+    """:func:`build_children_figures` and :func:`build_children_open` to run: below a small
+    subtree their templates."""
+    if not small_subtree(ctx, area):
+        return ((build_children_figures(ctx, area, start, end, probs), {}),
+                (build_children_open(ctx, area), {}))
+    dialect = _dialect(ctx)
+    if dialect == "postgresql":
+        codes, kids = child_pairs(ctx, area)
+        values: dict[str, Any] = {"codes": codes, "kids": kids, "now": ctx.now}
+    else:
+        values = {"codes": short_subtree(ctx, area) or [], "area": area, "now": ctx.now}
+    lo, hi = period_bounds(start, end)
+    return ((_template("children_figures", dialect, probs), {**values, "lo": lo, "hi": hi}),
+            (_template("children_open", dialect, ()), values))
+
+
+def _dialect(ctx: QueryContext) -> str:
+    return ctx.engine.dialect.name
 
 
 def _tuples(result: tuple[list[str], list[tuple[Any, ...]]], *columns: str) -> Any:
@@ -303,8 +424,8 @@ def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
     """
     kids = children_rows(ctx, area)
     figures, opened = db.side_by_side(*[
-        lambda stmt=stmt: db.read_rows(ctx.engine, stmt) for stmt in (
-            build_children_figures(ctx, area, start, end, (0.5,)), build_children_open(ctx, area))])
+        lambda q=q: db.read_rows(ctx.engine, *q)
+        for q in children_queries(ctx, area, start, end, (0.5,))])
     # a few dozen rows put together as tuples, straight from the database: two merges,
     # fillna and map cost 2.4 ms of a village's 7 (the slowest request of a drill-down),
     # three frames built only to be read back as tuples 1 ms more

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, any_, false, literal, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    String,
+    and_,
+    any_,
+    bindparam,
+    false,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from dashboard.schema import area_paths, cases
@@ -90,22 +101,43 @@ def within(column: ColumnElement[Any], area_code: str, ctx: QueryContext
     """
     if whole_tree(ctx, area_code):
         return true()
-    from queries.areas import area_tree, fetch_subtree_codes  # the tree narrows by this module
-
-    if len(area_tree(ctx).below.get(area_code, ())) <= SHORT_LIST:
-        return in_codes(column, sorted(fetch_subtree_codes(ctx, area_code)), ctx)
+    codes = short_subtree(ctx, area_code)
+    if codes is not None:
+        return in_codes(column, codes, ctx.engine.dialect.name)
     return and_(column.in_(descendants_of(area_code)), scope_of(column, area_code, ctx))
 
 
-def in_codes(column: ColumnElement[Any], codes: list[str], ctx: QueryContext
+def short_subtree(ctx: QueryContext, area_code: str) -> list[str] | None:
+    """The codes of ``area_code`` and everything below it that the caller may see, ordered,
+    when the subtree holds at most :data:`SHORT_LIST` areas (a village, a grid); None for a
+    larger one. From the area tree held per process."""
+    from queries.areas import area_tree, fetch_subtree_codes  # the tree narrows by this module
+
+    if len(area_tree(ctx).below.get(area_code, ())) > SHORT_LIST:
+        return None
+    return sorted(fetch_subtree_codes(ctx, area_code))
+
+
+def in_codes(column: ColumnElement[Any], codes: list[str] | BindParameter[Any], dialect: str
              ) -> ColumnElement[bool]:
     """``column`` is one of ``codes``: on PostgreSQL ``= ANY`` of one array parameter (one
-    statement text for any number of codes), on SQLite an ``IN`` list; false for none."""
-    if not codes:
+    statement text for any number of codes), on SQLite an ``IN`` list; false for none.
+    ``codes`` is the list, or the parameter that will hold it (:func:`codes_param`)."""
+    if isinstance(codes, BindParameter):
+        value: Any = codes
+    elif not codes:
         return false()
-    if ctx.engine.dialect.name == "postgresql":
-        return column == any_(literal(codes, ARRAY(String)))
-    return column.in_(codes)
+    else:
+        value = literal(codes, ARRAY(String)) if dialect == "postgresql" else codes
+    return column == any_(value) if dialect == "postgresql" else column.in_(value)
+
+
+def codes_param(name: str, dialect: str) -> BindParameter[Any]:
+    """A parameter for a list of codes in a statement built once (:func:`in_codes`): one
+    array on PostgreSQL, an expanding list on SQLite."""
+    if dialect == "postgresql":
+        return bindparam(name, type_=ARRAY(String))
+    return bindparam(name, expanding=True)
 
 
 def case_area_key(ctx: QueryContext, area_code: str) -> ColumnElement[Any]:
