@@ -40,15 +40,15 @@ from sqlalchemy.sql.visitors import replacement_traverse
 from dashboard import db
 from dashboard.cache import data_cached
 from dashboard.schema import area_paths, areas, cases
-from queries.areas import area_tree, child_pairs, children_rows
+from queries.areas import child_pairs, children_rows
 from queries.context import QueryContext
 from queries.scope import (
-    SHORT_LIST,
     case_area_key,
     codes_param,
     in_codes,
     scope_of,
     short_subtree,
+    small_subtree,
     within,
 )
 from queries.sqlfuncs import hours, quantile_cont, unindexed
@@ -249,12 +249,6 @@ def to_children(ctx: QueryContext, area: str
     held = (within(c.area_code, area, ctx) if dialect == "sqlite"
             else scope_of(c.area_code, area, ctx))
     return frm, and_(areas.c.parent_code == area, held), areas.c.code
-
-
-def small_subtree(ctx: QueryContext, area: str) -> bool:
-    """``area`` is not the tree's root and its subtree is short (a village, a grid:
-    :func:`queries.scope.short_subtree`): its statements run as templates."""
-    return area != ctx.sole_root and len(area_tree(ctx).below.get(area, ())) <= SHORT_LIST
 
 
 def _small_children(dialect: str, area: Any, codes: Any, kids: Any

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from sqlalchemy import (
     Float,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -48,7 +50,15 @@ from dashboard.schema import coverage_monthly as cov
 from dashboard.schema import party_branches as pb
 from queries.areas import build_children
 from queries.context import QueryContext
-from queries.scope import in_scope, whole_tree, within
+from queries.scope import (
+    codes_param,
+    in_codes,
+    in_scope,
+    short_subtree,
+    small_subtree,
+    whole_tree,
+    within,
+)
 
 #: Age bands of the branch detail: (key, lowest age, highest age) in whole years at the
 #: data's as-of year.
@@ -210,9 +220,16 @@ def fetch_branch_coverage(ctx: QueryContext, area: str, month: date,
 def _branch_index(ctx: QueryContext, area: str, upto: date, weights: Weights) -> Any:
     """(month, v) per branch row of ``area`` up to ``upto``; v NULL for a flagged row.
     The whole tree reads the monthly rows alone: every row's branch is in it."""
+    held = None if whole_tree(ctx, area) else within(pb.c.area_code, area, ctx)
+    return _branch_rows(held, upto, weights)
+
+
+def _branch_rows(held: ColumnElement[bool] | None, upto: Any, weights: Weights) -> Any:
+    # held: the condition on the branch's area (None: every branch); upto a value, or the
+    # parameter of a template
     stmt = select(cov.c.month, index_expr(weights).label("v")).where(cov.c.month <= upto)
-    if not whole_tree(ctx, area):
-        stmt = stmt.join(pb, pb.c.id == cov.c.branch_id).where(within(pb.c.area_code, area, ctx))
+    if held is not None:
+        stmt = stmt.join(pb, pb.c.id == cov.c.branch_id).where(held)
     return stmt.subquery()
 
 
@@ -233,9 +250,12 @@ def build_trend(ctx: QueryContext, area: str, upto: date, weights: Weights) -> S
     ranks them (a window for rank and count over the same rows: 39 -> 23 ms). Flagged rows
     (v NULL) count in rows and in neither spread.
     """
-    base = _branch_index(ctx, area, upto, weights)
+    return _trend(_branch_index(ctx, area, upto, weights), ctx.engine.dialect.name)
+
+
+def _trend(base: Any, dialect: str) -> Select:
     b = base.c
-    if ctx.engine.dialect.name == "sqlite":
+    if dialect == "sqlite":
         # SQLite flattens the subquery and would compute the index expression once per
         # aggregate that names it, so judged and the mean come from the same object too.
         return (select(b.month, func.count().label("rows"),
@@ -244,6 +264,25 @@ def build_trend(ctx: QueryContext, area: str, upto: date, weights: Weights) -> S
     return (select(b.month, func.count().label("rows"),
                    func.array_agg(b.v).filter(b.v.is_not(None)).label("judged_values"))
             .group_by(b.month).order_by(b.month))
+
+
+@lru_cache(maxsize=16)
+def _trend_template(dialect: str, weights: Weights) -> Select:
+    """:func:`build_trend` below a small subtree, with parameters for the subtree's codes and
+    the last month, built once per dialect and weights (as :func:`queries.cases._template`;
+    the overview's coverage panel, in every drill-down to a village)."""
+    held = in_codes(pb.c.area_code, codes_param("codes", dialect), dialect)
+    return _trend(_branch_rows(held, bindparam("upto", type_=cov.c.month.type), weights),
+                  dialect)
+
+
+def trend_query(ctx: QueryContext, area: str, upto: date, weights: Weights
+                ) -> tuple[Select, dict[str, Any]]:
+    """:func:`build_trend` to run: below a small subtree its template."""
+    codes = short_subtree(ctx, area) if small_subtree(ctx, area) else None
+    if codes is None:
+        return build_trend(ctx, area, upto, weights), {}
+    return _trend_template(ctx.engine.dialect.name, weights), {"codes": codes, "upto": upto}
 
 
 @data_cached(on="coverage")
@@ -260,22 +299,23 @@ def fetch_coverage_trend(ctx: QueryContext, area: str, upto: date,
         NaN with fewer than two judged branches).
     """
     w = weights or as_key()
-    raw = db.read_frame(ctx.engine, build_trend(ctx, area, upto, w))
+    names, raw = db.read_rows(ctx.engine, *trend_query(ctx, area, upto, w))
     columns = ["month", "rows", "judged", "flagged", "index_mean", "gini", "bottom_mean",
                "top_mean", "quintile_gap"]
-    if raw.empty:
+    if not raw:
         return pd.DataFrame(columns=columns)
-    if "spread" in raw:  # SQLite: the spread figures as one JSON object per month
-        spreads = [json.loads(v) for v in raw["spread"]]
+    if "spread" in names:  # SQLite: the spread figures as one JSON object per month
+        spreads = [json.loads(r[names.index("spread")]) for r in raw]
     else:  # PostgreSQL: the month's judged indexes (NULL for a month without any)
-        spreads = [db.spread_of(np.asarray(v or [], dtype=float)) for v in raw["judged_values"]]
+        at = names.index("judged_values")
+        spreads = [db.spread_of(r[at] or []) for r in raw]
     # a few dozen months: plain Python per row, one frame at the end (the same figures by
     # pandas column operations took 5 ms, on every cold drill-down's coverage panel)
     out: dict[str, list[Any]] = {c: [] for c in columns}
-    for month, rows, spread in zip(raw["month"], raw["rows"], spreads, strict=True):
+    for (month, rows, *_), spread in zip(raw, spreads, strict=True):
         n = int(spread.get("n") or 0)
         total, gini_num, bottom, top = (_float(spread.get(k)) for k in SPREAD_COLUMNS[1:])
-        out["month"].append(pd.Timestamp(month).date())
+        out["month"].append(month if type(month) is date else pd.Timestamp(month).date())
         out["rows"].append(int(rows))
         out["judged"].append(n)
         out["flagged"].append(int(rows) - n)

@@ -118,6 +118,16 @@ def short_subtree(ctx: QueryContext, area_code: str) -> list[str] | None:
     return sorted(fetch_subtree_codes(ctx, area_code))
 
 
+def small_subtree(ctx: QueryContext, area_code: str) -> bool:
+    """``area_code`` is not the tree's root and its subtree is short (a village, a grid:
+    :func:`short_subtree`): the statements below it run as templates built once per shape
+    (:func:`queries.cases.period_counts_query` ...), their values as parameters."""
+    from queries.areas import area_tree  # the tree narrows by this module
+
+    return (area_code != ctx.sole_root
+            and len(area_tree(ctx).below.get(area_code, ())) <= SHORT_LIST)
+
+
 def in_codes(column: ColumnElement[Any], codes: list[str] | BindParameter[Any], dialect: str
              ) -> ColumnElement[bool]:
     """``column`` is one of ``codes``: on PostgreSQL ``= ANY`` of one array parameter (one

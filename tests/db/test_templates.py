@@ -68,3 +68,22 @@ def test_a_template_is_built_once_per_shape(demo_engine: Engine) -> None:
     assert a[0][1] != b[0][1]  # with their own values
     assert (qc.period_counts_query(ctx, first, end, end, (0.5,))[0]
             is not qc.period_counts_query(ctx, first, end, end, (0.5, 0.9))[0])
+
+
+def test_the_coverage_trend_template_gives_what_its_statement_gives(demo_engine: Engine
+                                                                     ) -> None:
+    from dashboard.indicators import as_key
+    from queries import coverage as qcov
+
+    templated = with_rows = 0
+    for name, scope in _scopes(demo_engine).items():
+        ctx = QueryContext(engine=demo_engine, scope=scope)
+        upto = ctx.now.date()
+        for area in _areas(demo_engine):
+            query = qcov.trend_query(ctx, area, upto, as_key())
+            templated += bool(query[1])
+            built = db.read_rows(demo_engine, qcov.build_trend(ctx, area, upto, as_key()))[1]
+            assert db.read_rows(demo_engine, *query)[1] == built, f"{name}: {area}"
+            with_rows += bool(query[1] and built)
+    assert templated >= 4 * 5
+    assert with_rows >= 3  # the test bites: villages with branch rows (a grid may have none)

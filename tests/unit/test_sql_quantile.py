@@ -72,18 +72,21 @@ def test_spread_of_a_group_matches_numpy_and_says_nothing_without_values() -> No
 
     import numpy as np
 
-    from dashboard.db import text_spread
+    from dashboard.db import SMALL_SPREAD, spread_of, text_spread
 
     rng = random.Random(5)
-    xs = [rng.uniform(0, 100) for _ in range(37)]
-    got = json.loads(text_spread(",".join(f"{v:.15g}" for v in xs)))
-    x = np.sort(np.array([float(f"{v:.15g}") for v in xs]))
-    n, k = len(x), max(1, len(x) // 5)
-    assert got["n"] == n and math.isclose(got["total"], x.sum(), rel_tol=1e-12)
-    assert math.isclose(got["gini_num"], float(((2 * np.arange(1, n + 1) - n - 1) * x).sum()),
-                        rel_tol=1e-9)
-    assert math.isclose(got["bottom_mean"], x[:k].mean()) and math.isclose(
-        got["top_mean"], x[-k:].mean())
+    # a village's few values are summed in Python, a county's many by numpy (SMALL_SPREAD)
+    for size in (37, SMALL_SPREAD, SMALL_SPREAD + 1, 1215):
+        xs = [rng.uniform(0, 100) for _ in range(size)]
+        got = json.loads(text_spread(",".join(f"{v:.15g}" for v in xs)))
+        x = np.sort(np.array([float(f"{v:.15g}") for v in xs]))
+        n, k = len(x), max(1, len(x) // 5)
+        assert got == spread_of(list(x)) == spread_of(x[::-1])  # any order, list or array
+        assert got["n"] == n and math.isclose(got["total"], x.sum(), rel_tol=1e-12)
+        assert math.isclose(got["gini_num"],
+                            float(((2 * np.arange(1, n + 1) - n - 1) * x).sum()), rel_tol=1e-9)
+        assert math.isclose(got["bottom_mean"], x[:k].mean()) and math.isclose(
+            got["top_mean"], x[-k:].mean())
     one = json.loads(text_spread("4.5"))
     assert one == {"n": 1, "total": 4.5, "gini_num": 0.0, "bottom_mean": 4.5, "top_mean": 4.5}
     for nothing in (None, ""):  # group_concat of NULLs only is NULL
