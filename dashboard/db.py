@@ -178,7 +178,10 @@ def _engine(url: str, purpose: str) -> Engine:
     # A request thread may hold up to SIDE_BY_SIDE connections at once (side_by_side),
     # hence the pool of 8 + 8.
     if purpose == LOOKUPS:
-        engine = create_engine(url, pool_size=2, max_overflow=6)
+        # auto spelled out: a role's own setting (the sample deployment's ALTER ROLE ... SET
+        # plan_cache_mode) would reach this pool too
+        engine = create_engine(url, pool_size=2, max_overflow=6,
+                               connect_args={"options": "-c plan_cache_mode=auto"})
     else:
         options = "-c work_mem=32MB -c plan_cache_mode=force_custom_plan"
         engine = create_engine(url, pool_size=8, max_overflow=8,
