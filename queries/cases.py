@@ -47,7 +47,7 @@ from queries.scope import (
     codes_param,
     in_codes,
     scope_of,
-    short_subtree,
+    small_codes,
     small_subtree,
     within,
 )
@@ -263,8 +263,8 @@ def _small_children(dialect: str, area: Any, codes: Any, kids: Any
         return cases.join(pairs, pairs.c.code == c.area_code), true(), pairs.c.child
     frm = cases.join(area_paths, area_paths.c.descendant_code == c.area_code).join(
         areas, areas.c.code == area_paths.c.ancestor_code)
-    return frm, and_(areas.c.parent_code == area, in_codes(c.area_code, codes, dialect)), \
-        areas.c.code
+    held = in_codes(c.area_code, codes, dialect)
+    return frm, and_(areas.c.parent_code == area, held), areas.c.code
 
 
 def build_children_figures(ctx: QueryContext, area: str, start: date, end: date,
@@ -359,7 +359,7 @@ def _template(name: str, dialect: str, probs: tuple[float, ...]) -> Select:
 def period_counts_query(ctx: QueryContext, area: str, start: date, end: date,
                         probs: tuple[float, ...] = ()) -> Query:
     """:func:`build_period_counts` to run: below a small subtree its template."""
-    codes = short_subtree(ctx, area) if small_subtree(ctx, area) else None
+    codes = small_codes(ctx, area)
     if codes is None:
         return build_period_counts(ctx, area, start, end, probs), {}
     lo, hi = period_bounds(start, end)
@@ -369,7 +369,7 @@ def period_counts_query(ctx: QueryContext, area: str, start: date, end: date,
 
 def open_counts_query(ctx: QueryContext, area: str) -> Query:
     """:func:`build_open_counts` to run: below a small subtree its template."""
-    codes = short_subtree(ctx, area) if small_subtree(ctx, area) else None
+    codes = small_codes(ctx, area)
     if codes is None:
         return build_open_counts(ctx, area), {}
     return _template("open_counts", _dialect(ctx), ()), {"codes": codes, "now": ctx.now}
@@ -379,7 +379,8 @@ def children_queries(ctx: QueryContext, area: str, start: date, end: date,
                      probs: tuple[float, ...] = ()) -> tuple[Query, Query]:
     """:func:`build_children_figures` and :func:`build_children_open` to run: below a small
     subtree their templates."""
-    if not small_subtree(ctx, area):
+    codes = small_codes(ctx, area)
+    if codes is None:
         return ((build_children_figures(ctx, area, start, end, probs), {}),
                 (build_children_open(ctx, area), {}))
     dialect = _dialect(ctx)
@@ -387,7 +388,7 @@ def children_queries(ctx: QueryContext, area: str, start: date, end: date,
         codes, kids = child_pairs(ctx, area)
         values: dict[str, Any] = {"codes": codes, "kids": kids, "now": ctx.now}
     else:
-        values = {"codes": short_subtree(ctx, area) or [], "area": area, "now": ctx.now}
+        values = {"codes": codes, "area": area, "now": ctx.now}
     lo, hi = period_bounds(start, end)
     return ((_template("children_figures", dialect, probs), {**values, "lo": lo, "hi": hi}),
             (_template("children_open", dialect, ()), values))

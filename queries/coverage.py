@@ -54,8 +54,7 @@ from queries.scope import (
     codes_param,
     in_codes,
     in_scope,
-    short_subtree,
-    small_subtree,
+    small_codes,
     whole_tree,
     within,
 )
@@ -279,7 +278,7 @@ def _trend_template(dialect: str, weights: Weights) -> Select:
 def trend_query(ctx: QueryContext, area: str, upto: date, weights: Weights
                 ) -> tuple[Select, dict[str, Any]]:
     """:func:`build_trend` to run: below a small subtree its template."""
-    codes = short_subtree(ctx, area) if small_subtree(ctx, area) else None
+    codes = small_codes(ctx, area)
     if codes is None:
         return build_trend(ctx, area, upto, weights), {}
     return _trend_template(ctx.engine.dialect.name, weights), {"codes": codes, "upto": upto}

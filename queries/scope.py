@@ -128,6 +128,12 @@ def small_subtree(ctx: QueryContext, area_code: str) -> bool:
             and len(area_tree(ctx).below.get(area_code, ())) <= SHORT_LIST)
 
 
+def small_codes(ctx: QueryContext, area_code: str) -> list[str] | None:
+    """The visible codes of a small subtree (:func:`small_subtree`), whose statements run as
+    templates; None for any other area."""
+    return short_subtree(ctx, area_code) if small_subtree(ctx, area_code) else None
+
+
 def in_codes(column: ColumnElement[Any], codes: list[str] | BindParameter[Any], dialect: str
              ) -> ColumnElement[bool]:
     """``column`` is one of ``codes``: on PostgreSQL ``= ANY`` of one array parameter (one

@@ -86,19 +86,26 @@ def test_prepared_statements_are_planned_for_their_values() -> None:
     with fresh_pg_database("countydash_plans") as url:
         engine = db.get_engine(url)
         try:
-            with engine.begin() as conn:
-                conn.execute(text("CREATE TABLE t (x integer PRIMARY KEY)"))
-                conn.execute(text("INSERT INTO t SELECT generate_series(1, 1000)"))
-            with engine.connect() as conn:
-                for v in range(15):
-                    assert conn.execute(text("SELECT x FROM t WHERE x = :v"),
-                                        {"v": v + 1}).scalar() == v + 1
-                generic, custom = conn.execute(text(
-                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-                    "WHERE statement LIKE 'SELECT x FROM t WHERE x = %'")).one()
+            generic, custom = _plans_of_a_statement_run_fifteen_times(engine)
             assert custom >= 5 and generic == 0  # prepared (so the test bites), never generic
         finally:
             engine.dispose()
+
+
+def _plans_of_a_statement_run_fifteen_times(engine: Engine) -> tuple[int, int]:
+    """(generic, custom) plans PostgreSQL made for one statement run fifteen times on one of
+    ``engine``'s connections (psycopg prepares it after five)."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS t (x integer PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO t SELECT generate_series(1, 1000) ON CONFLICT DO NOTHING"))
+    with engine.connect() as conn:
+        for v in range(15):
+            assert conn.execute(text("SELECT x FROM t WHERE x = :v"),
+                                {"v": v + 1}).scalar() == v + 1
+        generic, custom = conn.execute(text(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE 'SELECT x FROM t WHERE x = %'")).one()
+    return int(generic), int(custom)
 
 
 @pytest.mark.postgres
@@ -115,17 +122,7 @@ def test_the_lookups_have_their_own_pool_with_generic_plans_and_a_fork_shares_no
         try:
             assert db.get_engine(url, db.QUERIES) is queries and lookups is not queries
             assert db.get_engine("sqlite://", db.LOOKUPS) is db.get_engine("sqlite://")
-            with lookups.begin() as conn:
-                conn.execute(text("CREATE TABLE t (x integer PRIMARY KEY)"))
-                conn.execute(text("INSERT INTO t SELECT generate_series(1, 1000)"))
-            with lookups.connect() as conn:
-                for v in range(15):
-                    assert conn.execute(text("SELECT x FROM t WHERE x = :v"),
-                                        {"v": v + 1}).scalar() == v + 1
-                generic = conn.execute(text(
-                    "SELECT generic_plans FROM pg_prepared_statements "
-                    "WHERE statement LIKE 'SELECT x FROM t WHERE x = %'")).scalar()
-            assert generic and generic > 0
+            assert _plans_of_a_statement_run_fifteen_times(lookups)[0] > 0  # generic
             with queries.connect() as conn:
                 conn.execute(text("SELECT 1"))
             assert queries.pool.checkedin() >= 1 and lookups.pool.checkedin() >= 1
