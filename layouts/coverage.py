@@ -159,7 +159,12 @@ def direction(trend: pd.DataFrame) -> str:
 
 
 def spread_note(trend: pd.DataFrame, lang: str) -> html.Div:
-    """One sentence that says at a glance whether weak branches fall behind."""
+    """One sentence that says at a glance whether weak branches fall behind (or that there
+    is no gap to speak of: fewer than two judged branches in the last month)."""
+    judged = int(trend["judged"].iloc[-1]) if len(trend) and "judged" in trend else 2
+    if judged < 2:
+        return html.Div(t("coverage.spread.too_few", lang, n=judged), className="spread-note",
+                        **{"data-direction": "too_few"})
     way = direction(trend)
     if way == "one_month":
         return html.Div(t("coverage.spread.one_month", lang), className="spread-note",
@@ -339,20 +344,23 @@ def trend_spec(trend: pd.DataFrame, lang: str, height: int = 420,
          "line": {"color": MUTED, "width": 1.5, "dash": "dot"}, "hovertemplate": hover},
     ]
     first, last = data.iloc[0], data.iloc[-1]
-    # Line names at the right end instead of a legend: read without matching colours.
+    # Line names at the right end instead of a legend: read without matching colours. A
+    # month with fewer than two judged branches has no band (its gap is NaN, its top and
+    # bottom the same branch): no names on one line and no gap of "—" at that end.
     notes: list[dict[str, Any]] = [
         {"x": x[-1], "y": float(y), "xref": "x", "yref": "y", "text": t(key, lang),
          "xanchor": "left", "xshift": 8, "showarrow": False,
          "font": {"color": colour, "size": 14}}
         for y, key, colour in ((last["top_mean"], "coverage.trend.top", STRONG),
-                               (last["bottom_mean"], "coverage.trend.bottom", WEAK))]
+                               (last["bottom_mean"], "coverage.trend.bottom", WEAK))
+        if not pd.isna(last["quintile_gap"])]
     notes += [
         {"x": xx, "y": float((row["top_mean"] + row["bottom_mean"]) / 2), "xref": "x",
          "yref": "y", "text": f"<b>{gap} {fmt_index(row['quintile_gap'])}</b>",
          "showarrow": False, "font": {"color": WEAK, "size": 15},
          "bgcolor": "rgba(255,255,255,0.85)", "xanchor": "left" if xx == x[0] else "right",
          "xshift": 6 if xx == x[0] else -6}
-        for xx, row in ((x[0], first), (x[-1], last))]
+        for xx, row in ((x[0], first), (x[-1], last)) if not pd.isna(row["quintile_gap"])]
     pad = pd.Timedelta(days=12)
     span = [(pd.Timestamp(x[0]) - pad).strftime("%Y-%m-%d"),
             (pd.Timestamp(x[-1]) + pad).strftime("%Y-%m-%d")]

@@ -65,6 +65,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "coverage.spread.one_month": ("仅有一个月的数据，暂无法判断差距走势。",
                                   "Only one month of figures: no trend yet."),
+    "coverage.spread.too_few": ("本区域最近一个月仅{n}个支部纳入评价，不比较强弱差距。",
+                                "Only {n} branch judged here in the last month: no gap between "
+                                "strong and weak to compare."),
     "coverage.trend.title": ("强弱支部指数走势", "Strong and weak branches, month by month"),
     "coverage.trend.top": ("最强五分之一支部", "Top fifth of branches"),
     "coverage.trend.bottom": ("最弱五分之一支部", "Bottom fifth of branches"),

@@ -39,6 +39,23 @@ def test_coverage_trend_dict_passes_plotly_validation(compact: bool) -> None:
         assert checked.data[-1].yaxis == "y2" and checked.layout.xaxis.matches == "x2"
 
 
+@pytest.mark.parametrize("compact", [True, False])
+def test_coverage_trend_of_one_branch_names_no_band(compact: bool) -> None:
+    """A village with one judged branch has no top and bottom fifth (the gap is NaN, the
+    two lines the same branch): no "gap —" labels and no line names over one another."""
+    one = trend_frame().assign(judged=1, bottom_mean=70.0, top_mean=70.0,
+                               quintile_gap=float("nan"))
+    texts = [a.text for a in go.Figure(trend_figure(one, "zh", compact=compact)
+                                       .to_plotly_json()).layout.annotations]
+    assert not any("—" in s for s in texts), texts
+    assert len(texts) == (0 if compact else 2)  # the full figure keeps its two row titles
+    # the first month with a band gets its gap again
+    grown = one.copy()
+    grown.loc[grown.index[-1], ["bottom_mean", "quintile_gap"]] = [50.0, 20.0]
+    texts = [a.text for a in trend_figure(grown, "zh", compact=compact).layout.annotations]
+    assert sum("20" in s for s in texts) == 1 and len(texts) == (3 if compact else 5)
+
+
 def test_coverage_trend_rows_sit_where_make_subplots_puts_them() -> None:
     """The two-row layout is written by hand: its domains are make_subplots' own."""
     ref = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
@@ -95,3 +112,16 @@ def test_declutter_keeps_the_larger_area_where_two_labels_would_overlap() -> Non
     near = (120.498, 30.498, 120.504, 30.502)
     assert declutter(labels[:2], near, (600, 520), 13) == [True, True]
     assert declutter([], bounds, (600, 520), 13) == []
+
+
+def test_spread_note_says_one_judged_branch_has_no_gap() -> None:
+    from layouts.coverage import spread_note
+
+    one = trend_frame().assign(judged=1, bottom_mean=70.0, top_mean=70.0,
+                               quintile_gap=float("nan"), gini=0.0)
+    props = spread_note(one, "zh").to_plotly_json()["props"]
+    assert props["data-direction"] == "too_few"
+    assert "1个支部" in props["children"] and "—" not in props["children"]
+    # two judged branches or more: the sentence on the trend
+    widening = spread_note(trend_frame(), "en").to_plotly_json()["props"]
+    assert widening["data-direction"] == "widening"
