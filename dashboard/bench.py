@@ -442,11 +442,11 @@ class Request:
     ms: float
     wire_bytes: int
     round: int
-    server_ms: float = math.nan
+    server_ms: float | None = None
 
     @property
     def app_ms(self) -> float:
-        return self.ms if math.isnan(self.server_ms) else self.server_ms
+        return self.ms if self.server_ms is None else self.server_ms
 
 
 @dataclass
@@ -688,9 +688,8 @@ class Browser:
                     if collecting:
                         gc.enable()
                 for key, reply in zip(ready, replies, strict=True):
-                    trace.requests.append(Request(
-                        key, reply.status, reply.ms, reply.wire_bytes, round_no,
-                        math.nan if reply.server_ms is None else reply.server_ms))
+                    trace.requests.append(Request(key, reply.status, reply.ms,
+                                                  reply.wire_bytes, round_no, reply.server_ms))
                     if reply.status == 200 and isinstance(reply.body, dict):
                         responses.append(reply.body.get("response", {}))
             changed: set[str] = set()

@@ -102,19 +102,19 @@ def open_parts(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]
     return and_(c.resolved_at.is_(None), reported), and_(c.resolved_at > now, reported)
 
 
-def open_union(now: datetime, part: Callable[[ColumnElement[bool]], Select],
-               dialect: str | None = None) -> CompoundSelect:
+def open_union(now: datetime, part: Callable[[ColumnElement[bool]], Select], dialect: str
+               ) -> CompoundSelect:
     """``part(cond)`` for both :func:`open_parts`, as one UNION ALL.
 
     In the second part ("resolved only after now": no row in a live database, a few in a
     past snapshot) the case's area and category columns are kept off their indexes
     (:class:`unindexed`), so that SQLite also reads it from the (resolved_at, ...) index.
-    Another ``dialect`` (PostgreSQL) plans it right by itself, and there ``unindexed`` is the
-    bare column: the part is left as built (the clone of a village's part cost 0.8 ms, twice
+    PostgreSQL plans it right by itself, and there ``unindexed`` is the bare column: the
+    part is left as built (the clone of a village's part cost 0.8 ms, twice
     in the slowest request of a drill-down).
     """
     early, late = open_parts(now)
-    if dialect is not None and dialect != "sqlite":
+    if dialect != "sqlite":
         return union_all(part(early), part(late))
     keep_off = (c.area_code, c.category_code)
 

@@ -131,7 +131,7 @@ def small_subtree(ctx: QueryContext, area_code: str) -> bool:
 def small_codes(ctx: QueryContext, area_code: str) -> list[str] | None:
     """The visible codes of a small subtree (:func:`small_subtree`), whose statements run as
     templates; None for any other area."""
-    return short_subtree(ctx, area_code) if small_subtree(ctx, area_code) else None
+    return None if area_code == ctx.sole_root else short_subtree(ctx, area_code)
 
 
 def in_codes(column: ColumnElement[Any], codes: list[str] | BindParameter[Any], dialect: str
