@@ -91,22 +91,81 @@ def memoised(name: str, ctx: Any, on: str, args: tuple[Any, ...], kwargs: dict[s
     the key (an atomic ``add``) and computes; the others wait for its result, and compute it
     themselves only if the claim ends without one (a failed or a killed computation)."""
     key = cache_key(name, ctx, on, args, kwargs)
-    hit = cache.get(key)
+    claim = key + CLAIMED
+    if shared:
+        hit, claimed = _get_or_claim(key, claim)
+    else:
+        hit, claimed = cache.get(key), False
     if hit is not None:
         return hit  # type: ignore[no-any-return]
-    claim = key + CLAIMED
-    if shared and not cache.add(claim, 1, timeout=CLAIM_SECONDS):
+    if shared and not claimed:
         waited = _wait_for(key, claim)
         if waited is not None:
             return waited  # type: ignore[no-any-return]
-        shared = False  # the claim ended without a result: compute it here
     try:
         value = compute()
-        cache.set(key, value)
-    finally:
-        if shared:
+    except BaseException:
+        if claimed:
             cache.delete(claim)
+        raise
+    _store(key, value, claim if claimed else None)
     return value
+
+
+#: One round trip for a shared result's look-up: its value, or else a claim on computing it
+#: (``SET NX`` with the claim's lifetime, atomic; cachelib's ``add`` is SETNX then EXPIRE).
+#: Returns ``{value, 0}`` on a hit, ``{false, 1}`` when this caller now holds the claim and
+#: ``{false, 0}`` when another does.
+_GET_OR_CLAIM = """
+local value = redis.call('GET', KEYS[1])
+if value then return {value, 0} end
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return {false, 1} end
+return {false, 0}
+"""
+
+
+def _redis() -> Any:
+    """The cache's backend when it is Redis (cachelib's ``BaseRedisCache``), else None."""
+    from cachelib.redis_base import BaseRedisCache
+
+    backend = cache.cache
+    return backend if isinstance(backend, BaseRedisCache) else None
+
+
+def _get_or_claim(key: str, claim: str) -> tuple[Any, bool]:
+    """(the cached value or None, whether this caller now holds the claim on computing it).
+
+    On Redis one round trip (:data:`_GET_OR_CLAIM`), where ``get`` then ``add`` took three
+    (a cold showing of a village's map or child table made seven Redis calls, 0.2-0.4 ms
+    each); other backends: ``get``, then ``add`` on a miss."""
+    backend = _redis()
+    if backend is None:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit, False
+        return None, bool(cache.add(claim, 1, timeout=CLAIM_SECONDS))
+    prefix = backend._get_prefix()
+    raw, claimed = backend._write_client.eval(_GET_OR_CLAIM, 2, prefix + key, prefix + claim,
+                                              CLAIM_SECONDS)
+    return backend.serializer.loads(raw) if raw is not None else None, bool(claimed)
+
+
+def _store(key: str, value: Any, claim: str | None) -> None:
+    """Cache ``value`` under ``key`` and give up ``claim`` (if held): on Redis in one round
+    trip (a pipeline, without MULTI), elsewhere two calls."""
+    backend = _redis()
+    if backend is None or claim is None:
+        cache.set(key, value)
+        if claim is not None:
+            cache.delete(claim)
+        return
+    prefix = backend._get_prefix()
+    timeout = backend._normalize_timeout(None)
+    pipe = backend._write_client.pipeline(transaction=False)
+    pipe.set(prefix + key, backend.serializer.dumps(value),
+             ex=timeout if timeout != -1 else None)
+    pipe.delete(prefix + claim)
+    pipe.execute()
 
 
 def _wait_for(key: str, claim: str) -> Any:

@@ -73,14 +73,22 @@ def format_value(metric: Metric, value: float) -> str:
     return f"{int(round(value)):,}"
 
 
+def judged_mask(frame: pd.DataFrame, metric: Metric, min_sample: int) -> np.ndarray:
+    """True for the areas with a judgeable value; False for those with too few cases (or no
+    value) to judge. A numpy mask: the map's few dozen rows, split by boolean frame indexing,
+    cost 0.3-0.5 ms a showing."""
+    values = frame[metric.name].to_numpy(dtype=float)
+    ok = ~np.isnan(values)
+    if metric.needs_sample:
+        ok &= frame["cases"].to_numpy() >= min_sample
+    return ok
+
+
 def split_values(frame: pd.DataFrame, metric: Metric, min_sample: int
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Areas with a judgeable value, and areas with too few cases (or no value) to judge."""
-    values = frame[metric.name].astype(float)
-    weak = values.isna()
-    if metric.needs_sample:
-        weak |= frame["cases"] < min_sample
-    return frame[~weak], frame[weak]
+    ok = judged_mask(frame, metric, min_sample)
+    return frame[ok], frame[~ok]
 
 
 TIER_NAMES = ("red", "yellow", "blue", "none")
@@ -91,18 +99,21 @@ TIER_SCALE = [[0.0, "#c62828"], [1 / 6, "#c62828"], [1 / 6, "#f4c430"], [0.5, "#
 
 def _tier_traces(frame: pd.DataFrame, metric: Metric, lang: str, none_colour: str) -> dict:
     """Categorical colouring: 0 red, 1 yellow, 2 blue, 3 no warning; NaN = not judged."""
-    ok = frame[frame[metric.name].notna()]
-    weak = frame[frame[metric.name].isna()]
-    z = ok[metric.name].astype(float).to_numpy()
+    values = frame[metric.name].to_numpy(dtype=float)
+    mask = ~np.isnan(values)
+    codes, names = frame["code"].tolist(), frame["name"].tolist()
+    ok = [i for i, judged in enumerate(mask.tolist()) if judged]
+    weak = [i for i, judged in enumerate(mask.tolist()) if not judged]
+    z = values[mask]
     words = [t(f"tier.{TIER_NAMES[int(v)]}.long", lang) if v < 3 else t("tier.none", lang)
              for v in z]
     return {
-        "ok_locations": ok["code"].tolist(), "ok_z": z.tolist(),
-        "ok_text": [t("map.hover", lang, name=n, label=t("map.metric.warning_tier", lang),
-                      value=w, unit="") for n, w in zip(ok["name"], words, strict=True)],
-        "weak_locations": weak["code"].tolist(),
-        "weak_text": [t("map.hover_weak", lang, name=n, note=t("map.not_judged", lang))
-                      for n in weak["name"]],
+        "ok_locations": [codes[i] for i in ok], "ok_z": z.tolist(),
+        "ok_text": [t("map.hover", lang, name=names[i], label=t("map.metric.warning_tier", lang),
+                      value=w, unit="") for i, w in zip(ok, words, strict=True)],
+        "weak_locations": [codes[i] for i in weak],
+        "weak_text": [t("map.hover_weak", lang, name=names[i], note=t("map.not_judged", lang))
+                      for i in weak],
         "colorscale": [*TIER_SCALE[:-2], [5 / 6, none_colour], [1.0, none_colour]],
         "zmin": 0.0, "zmax": 3.0, "colorbar_title": "",
         "tickvals": [0, 1, 2, 3],
@@ -178,11 +189,15 @@ def _traces(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,
             none_colour: str = TIER_SCALE[-1][1]) -> dict:
     if metric.fmt == "tier":
         return _tier_traces(frame, metric, lang, none_colour)
-    ok, weak = split_values(frame, metric, min_sample)
+    mask = judged_mask(frame, metric, min_sample)
+    values = frame[metric.name].to_numpy(dtype=float)
+    codes, names = frame["code"].tolist(), frame["name"].tolist()
+    ok = [i for i, judged in enumerate(mask.tolist()) if judged]
+    weak = [i for i, judged in enumerate(mask.tolist()) if not judged]
     unit = t(metric.unit_key, lang)
     label = t(f"map.metric.{metric.name}", lang)
     scale = WORSE_SCALE if metric.higher_is_worse else [[1 - p, c] for p, c in WORSE_SCALE][::-1]
-    z = ok[metric.name].astype(float).to_numpy()
+    z = values[mask]
     zmax = float(np.nanmax(z)) if len(z) else 1.0
     zmin = 0.0 if metric.fmt in ("int", "ratio") else (float(np.nanmin(z)) if len(z) else 0.0)
     if metric.fmt == "pct" and len(z):
@@ -191,13 +206,14 @@ def _traces(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,
         zmax = zmin + 1.0
     insufficient = t("map.insufficient", lang, n=min_sample)
     return {
-        "ok_locations": ok["code"].tolist(),
+        "ok_locations": [codes[i] for i in ok],
         "ok_z": z.tolist(),
-        "ok_text": [t("map.hover", lang, name=n, label=label, value=format_value(metric, v),
-                      unit=unit) for n, v in zip(ok["name"], z, strict=True)],
-        "weak_locations": weak["code"].tolist(),
-        "weak_text": [t("map.hover_weak", lang, name=n, note=insufficient)
-                      for n in weak["name"]],
+        "ok_text": [t("map.hover", lang, name=names[i], label=label,
+                      value=format_value(metric, v), unit=unit)
+                    for i, v in zip(ok, z.tolist(), strict=True)],
+        "weak_locations": [codes[i] for i in weak],
+        "weak_text": [t("map.hover_weak", lang, name=names[i], note=insufficient)
+                      for i in weak],
         "colorscale": scale,
         "zmin": zmin,
         "zmax": zmax,
