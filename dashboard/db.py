@@ -341,8 +341,9 @@ def read_scalar(engine: Engine, stmt: Executable) -> object:
 
 def meta(engine: Engine) -> dict[str, str]:
     """The dataset's key/value facts (as-of time, source, synthetic flag)."""
-    frame = read_frame(engine, select(schema.dataset_meta.c.key, schema.dataset_meta.c.value))
-    return dict(zip(frame["key"], frame["value"], strict=True))
+    # rows, not a frame: a dozen pairs (a frame cost 0.3 ms of every cold navbar)
+    _, rows = read_rows(engine, select(schema.dataset_meta.c.key, schema.dataset_meta.c.value))
+    return {key: value for key, value in rows}
 
 
 def version_columns() -> list[Any]:
