@@ -45,6 +45,7 @@ def query_context() -> QueryContext:
         return held  # type: ignore[no-any-return]
     qctx = QueryContext(engine=db.get_engine(s.database_url), scope=scope,
                         min_sample=s.min_sample,
+                        generic=db.get_engine(s.database_url, db.GENERIC),
                         stamp=g.get("countydash_stamp") if has_request_context() else None)
     if has_request_context():
         g.countydash_qctx = qctx

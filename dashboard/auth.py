@@ -150,12 +150,12 @@ def _stamp_session(identity: dict[str, object]) -> None:
 
 
 def init_auth(server: Flask, engine: Engine, session_minutes: int, secure_cookie: bool,
-              render_login: Callable[..., str], lookups: Engine | None = None) -> None:
+              render_login: Callable[..., str], generic: Engine | None = None) -> None:
     """Install the login/logout routes and the guard in front of every other request.
 
-    ``lookups``: the engine of the user and data-stamp look-up every request makes
-    (:data:`dashboard.db.LOOKUPS`); ``engine`` when not given."""
-    lookups = lookups or engine
+    ``generic``: the engine of the user and data-stamp look-up every request makes, planned
+    once for any user (:data:`dashboard.db.GENERIC`); ``engine`` when not given."""
+    lookups = generic or engine
     from datetime import timedelta
 
     server.config.update(

@@ -121,20 +121,26 @@ def _sqlite_functions(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         dbapi_conn.create_function("cd_spread", 1, text_spread, deterministic=True)
 
 
-#: What an engine from :func:`get_engine` serves: the queries of the dashboard, or the one
-#: look-up every signed-in request makes (the user and the data stamp).
-QUERIES, LOOKUPS = "queries", "lookups"
+#: What an engine from :func:`get_engine` serves: the queries of the dashboard, each planned
+#: for its values, or the statements planned once for any values (:data:`GENERIC`).
+QUERIES, GENERIC = "queries", "generic"
 
 
 def get_engine(url: str, purpose: str = QUERIES) -> Engine:
     """One engine (and connection pool) per database URL, purpose and process.
 
-    On PostgreSQL the look-ups (:data:`LOOKUPS`: the user and the data stamp of
-    :func:`queries.users.fetch_user_and_stamp`, on every signed-in request, warm or cold)
-    have a small pool of their own, without the queries' ``force_custom_plan``: psycopg
-    prepares the statement after five runs and PostgreSQL keeps one generic plan for it (its
-    value, a username, changes nothing in the plan), so it is no longer planned on every
-    request (0.44 -> 0.24 ms a request). SQLite has one engine for both.
+    On PostgreSQL the statements whose best plan does not depend on their values
+    (:data:`GENERIC`) have a small pool of their own, with ``force_generic_plan`` where the
+    queries have ``force_custom_plan``, and psycopg preparing each statement on its first
+    run: each is planned once per connection instead of on every run. They are the user and
+    data-stamp look-up of :func:`queries.users.fetch_user_and_stamp`, on every signed-in
+    request (a username changes nothing in its plan: 0.44 -> 0.24 ms a request), and a small
+    subtree's templates of the period's counts, the children's figures and the coverage
+    trend (:meth:`queries.context.QueryContext.generic_for`), whose planning took as long as
+    their running (0.2-0.4 ms each: 1.0-1.2 -> 0.6-0.8 ms a statement for a village). The
+    open-case templates are not among them: "resolved after now" is one row at a known now
+    and a third of the table for a generic plan, which then reads the area's every case
+    (0.9 -> 4.7 ms). SQLite has one engine for all.
     """
     # the purpose always spelled out: an lru_cache keys f(url) and f(url, QUERIES) apart,
     # and a second engine for the queries escaped the dispose before gunicorn's fork
@@ -177,11 +183,12 @@ def _engine(url: str, purpose: str) -> Engine:
     # once a worker had run for a while; each execution is planned for its values instead.
     # A request thread may hold up to SIDE_BY_SIDE connections at once (side_by_side),
     # hence the pool of 8 + 8.
-    if purpose == LOOKUPS:
-        # auto spelled out: a role's own setting (the sample deployment's ALTER ROLE ... SET
-        # plan_cache_mode) would reach this pool too
+    if purpose == GENERIC:
+        # the mode spelled out: a role's own setting (the sample deployment's ALTER ROLE ...
+        # SET plan_cache_mode) would reach this pool too
         engine = create_engine(url, pool_size=2, max_overflow=6,
-                               connect_args={"options": "-c plan_cache_mode=auto"})
+                               connect_args={"options": "-c plan_cache_mode=force_generic_plan",
+                                             "prepare_threshold": 0})
     else:
         options = "-c work_mem=32MB -c plan_cache_mode=force_custom_plan"
         engine = create_engine(url, pool_size=8, max_overflow=8,
@@ -193,7 +200,7 @@ def _engine(url: str, purpose: str) -> Engine:
 def dispose_engines(url: str) -> None:
     """Close this process's pools to ``url`` (each purpose's): before a fork, so that no
     worker inherits a connection another process uses too."""
-    for purpose in (QUERIES, LOOKUPS):
+    for purpose in (QUERIES, GENERIC):
         get_engine(url, purpose).dispose()
 
 
@@ -322,13 +329,13 @@ def read_frames(engine: Engine, *stmts: Executable, cap: int = ROW_CAP) -> list[
     return side_by_side(*[lambda s=s: read_frame(engine, s, cap=cap) for s in stmts])
 
 
-def read_first_rows(engine: Engine, *queries: tuple[Executable, Mapping[str, Any]]
+def read_first_rows(*queries: tuple[Engine, Executable, Mapping[str, Any]]
                     ) -> list[dict[str, Any]]:
     """The first row of each of several independent one-row statements (an aggregate; each
-    with the values of its parameters), as a dict of the driver's values, run
+    with its engine and the values of its parameters), as a dict of the driver's values, run
     :func:`side_by_side` (no frames: two one-row frames cost 0.8 ms to build and read back,
     in a village's KPI request)."""
-    results = side_by_side(*[lambda q=q: read_rows(engine, q[0], q[1], cap=1)
+    results = side_by_side(*[lambda q=q: read_rows(q[0], q[1], q[2], cap=1)
                              for q in queries])
     return [dict(zip(names, rows[0], strict=True)) for names, rows in results]
 

@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     register_export_routes(server)
     init_auth(server, engine, settings.session_minutes, settings.secure_cookie,
               functools.partial(_login_page, engine, settings),
-              lookups=db.get_engine(settings.database_url, db.LOOKUPS))
+              generic=db.get_engine(settings.database_url, db.GENERIC))
     app.layout = shell.layout
     app.validation_layout = dash.html.Div([shell.layout(), overview.page(), audit.page(),
                                            warnings.page(), screen.page(),

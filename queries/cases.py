@@ -165,9 +165,10 @@ def fetch_kpis(ctx: QueryContext, area: str, start: date, end: date) -> dict[str
         without cases); mean_hours, median_hours, p90_hours (hours, NaN without resolved
         cases); open_now, overdue_now (counts at the data's as-of instant).
     """
-    counts, opened = db.read_first_rows(
-        ctx.engine, period_counts_query(ctx, area, start, end, (0.5, 0.9)),
-        open_counts_query(ctx, area))
+    counts_q = period_counts_query(ctx, area, start, end, (0.5, 0.9))
+    open_q = open_counts_query(ctx, area)
+    counts, opened = db.read_first_rows((ctx.generic_for(counts_q), *counts_q),
+                                        (ctx.engine, *open_q))
     total = int(counts["cases"])
     q = {0.5: _num(counts["q0"]), 0.9: _num(counts["q1"])}
     return {
@@ -418,9 +419,10 @@ def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
     overdue_now, median_hours (NaN without resolved cases).
     """
     kids = children_rows(ctx, area)
-    figures, opened = db.side_by_side(*[
-        lambda q=q: db.read_rows(ctx.engine, *q)
-        for q in children_queries(ctx, area, start, end, (0.5,))])
+    figures_q, open_q = children_queries(ctx, area, start, end, (0.5,))
+    figures, opened = db.side_by_side(
+        lambda: db.read_rows(ctx.generic_for(figures_q), *figures_q),
+        lambda: db.read_rows(ctx.engine, *open_q))
     # a few dozen rows put together as tuples, straight from the database: two merges,
     # fillna and map cost 2.4 ms of a village's 7 (the slowest request of a drill-down),
     # three frames built only to be read back as tuples 1 ms more

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -40,6 +42,16 @@ class QueryContext:
     #: them (with the session's user, :func:`queries.users.fetch_user_and_stamp`); else
     #: read on first use (:func:`dashboard.db.version_and_as_of`).
     stamp: tuple[str, datetime, str | None] | None = None
+    #: The pool of the statements planned once for any values (:data:`dashboard.db.GENERIC`);
+    #: without one they run on ``engine``, planned for their values like any other.
+    generic: Engine | None = None
+
+    def generic_for(self, query: tuple[Any, Mapping[str, Any]]) -> Engine:
+        """The engine to run ``query`` (a statement and its values) on, for a kind of query
+        whose best plan does not depend on the values (:func:`dashboard.db.get_engine`): the
+        generic pool for a template (a statement with parameters: a small subtree's), the
+        queries' own for a statement built for its values."""
+        return self.generic if self.generic is not None and query[1] else self.engine
 
     @cached_property
     def _stamp(self) -> tuple[str, datetime, str | None]:

@@ -298,7 +298,8 @@ def fetch_coverage_trend(ctx: QueryContext, area: str, upto: date,
         NaN with fewer than two judged branches).
     """
     w = weights or as_key()
-    names, raw = db.read_rows(ctx.engine, *trend_query(ctx, area, upto, w))
+    query = trend_query(ctx, area, upto, w)
+    names, raw = db.read_rows(ctx.generic_for(query), *query)
     columns = ["month", "rows", "judged", "flagged", "index_mean", "gini", "bottom_mean",
                "top_mean", "quintile_gap"]
     if not raw:

@@ -109,20 +109,22 @@ def _plans_of_a_statement_run_fifteen_times(engine: Engine) -> tuple[int, int]:
 
 
 @pytest.mark.postgres
-def test_the_lookups_have_their_own_pool_with_generic_plans_and_a_fork_shares_none() -> None:
-    """The per-request user and stamp look-up runs on a pool of its own whose prepared
-    statement keeps one generic plan (:data:`dashboard.db.LOOKUPS`); the queries' engine is
+def test_the_generic_pool_plans_once_and_a_fork_shares_none() -> None:
+    """The per-request user and stamp look-up (and a small subtree's templates) run on a
+    pool of its own whose prepared statements keep one generic plan
+    (:data:`dashboard.db.GENERIC`); the queries' engine is
     the same object however it is asked for, and :func:`dashboard.db.dispose_engines` (before
     gunicorn forks its workers) leaves neither pool holding a connection: a second engine for
     the queries, one the dispose missed, had two workers talk over one socket ("lost
     synchronization with server")."""
-    with fresh_pg_database("countydash_lookups") as url:
+    with fresh_pg_database("countydash_generic") as url:
         queries = db.get_engine(url)
-        lookups = db.get_engine(url, db.LOOKUPS)
+        lookups = db.get_engine(url, db.GENERIC)
         try:
             assert db.get_engine(url, db.QUERIES) is queries and lookups is not queries
-            assert db.get_engine("sqlite://", db.LOOKUPS) is db.get_engine("sqlite://")
-            assert _plans_of_a_statement_run_fifteen_times(lookups)[0] > 0  # generic
+            assert db.get_engine("sqlite://", db.GENERIC) is db.get_engine("sqlite://")
+            generic, custom = _plans_of_a_statement_run_fifteen_times(lookups)
+            assert generic == 15 and custom == 0  # prepared at once, planned once
             with queries.connect() as conn:
                 conn.execute(text("SELECT 1"))
             assert queries.pool.checkedin() >= 1 and lookups.pool.checkedin() >= 1

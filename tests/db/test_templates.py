@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from dashboard import db
 from queries import cases as qc
@@ -87,3 +87,57 @@ def test_the_coverage_trend_template_gives_what_its_statement_gives(demo_engine:
             with_rows += bool(query[1] and built)
     assert templated >= 4 * 5
     assert with_rows >= 3  # the test bites: villages with branch rows (a grid may have none)
+
+
+def _close(rows: list[tuple]) -> list[tuple]:
+    """Rows with floats to 9 significant digits: a generic plan may add a mean's hours in
+    another order (the last digit of 10.642942612942612)."""
+    return [tuple(float(f"{v:.9g}") if isinstance(v, float) else v for v in row)
+            for row in rows]
+
+
+def test_templates_planned_once_give_what_their_statements_give(demo_engine: Engine) -> None:
+    """The period's counts, the children's figures and the coverage trend below a small
+    subtree run on the pool of statements planned once for any values
+    (:data:`dashboard.db.GENERIC`, ``force_generic_plan`` on PostgreSQL): the same rows as
+    the statements built for their values, run after run on one prepared plan; a statement
+    built for its values (a town, the county) stays on the queries' engine."""
+    from dashboard.indicators import as_key
+    from queries import coverage as qcov
+
+    url = demo_engine.url.render_as_string(hide_password=False)
+    generic = db.get_engine(url, db.GENERIC)
+    assert (generic is demo_engine) == (demo_engine.dialect.name == "sqlite")
+    on_generic = 0
+    try:
+        for name, scope in _scopes(demo_engine).items():
+            ctx = QueryContext(engine=demo_engine, scope=scope, generic=generic)
+            end = ctx.now.date() - timedelta(days=1)
+            start = end - timedelta(days=89)
+            for area in _areas(demo_engine):
+                runs = [
+                    (qc.period_counts_query(ctx, area, start, end, (0.5, 0.9)),
+                     qc.build_period_counts(ctx, area, start, end, (0.5, 0.9))),
+                    (qc.children_queries(ctx, area, start, end, (0.5,))[0],
+                     qc.build_children_figures(ctx, area, start, end, (0.5,))),
+                    (qcov.trend_query(ctx, area, end, as_key()),
+                     qcov.build_trend(ctx, area, end, as_key())),
+                ]
+                for query, built in runs:
+                    engine = ctx.generic_for(query)
+                    assert engine is (generic if query[1] else demo_engine), f"{name}: {area}"
+                    on_generic += engine is generic and engine is not demo_engine
+                    want = _close(_rows(demo_engine, (built, {})))
+                    for _ in range(3):  # prepared at once, then the same plan again
+                        assert _close(_rows(engine, query)) == want, f"{name}: {area}"
+        if demo_engine.dialect.name == "postgresql":
+            assert on_generic >= 3 * 4 * 5  # three statements, four scopes, villages, grids
+            with generic.connect() as conn:
+                plans = conn.execute(text(
+                    "SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) "
+                    "FROM pg_prepared_statements")).one()
+            # this connection's prepared statements (the pool hands back the last one used)
+            assert plans[0] > 0 and plans[1] == 0, plans
+    finally:
+        if generic is not demo_engine:
+            generic.dispose()
