@@ -135,12 +135,10 @@ def get_engine(url: str, purpose: str = QUERIES) -> Engine:
     run: each is planned once per connection instead of on every run. They are the user and
     data-stamp look-up of :func:`queries.users.fetch_user_and_stamp`, on every signed-in
     request (a username changes nothing in its plan: 0.44 -> 0.24 ms a request), and a small
-    subtree's templates of the period's counts, the children's figures and the coverage
-    trend (:meth:`queries.context.QueryContext.generic_for`), whose planning took as long as
-    their running (0.2-0.4 ms each: 1.0-1.2 -> 0.6-0.8 ms a statement for a village). The
-    open-case templates are not among them: "resolved after now" is one row at a known now
-    and a third of the table for a generic plan, which then reads the area's every case
-    (0.9 -> 4.7 ms). SQLite has one engine for all.
+    subtree's templates (:meth:`queries.context.QueryContext.generic_for`), whose planning
+    took as long as their running (0.2-0.4 ms each: 0.9-1.2 -> 0.5-0.8 ms a statement for a
+    village; the open cases' "resolved after now" is written for it:
+    :func:`queries.cases.open_parts`). SQLite has one engine for all.
     """
     # the purpose always spelled out: an lru_cache keys f(url) and f(url, QUERIES) apart,
     # and a second engine for the queries escaped the dispose before gunicorn's fork

@@ -94,27 +94,41 @@ def _period_counts(held: ColumnElement[bool], lo: Any, hi: Any, now: Any,
     ).where(held, c.reported_at >= lo, c.reported_at < hi)
 
 
-def open_parts(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+#: An instant after every other: the upper bound of "resolved after now" in the statements
+#: planned once for any values (:func:`open_parts`).
+FAR_FUTURE = datetime(9999, 1, 1)
+
+
+def open_parts(now: Any, far: Any = None) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """"Open at ``now``" as two disjoint, index-friendly parts: never resolved, and resolved
     only after ``now``. An OR of the two makes both databases read every case of the area;
-    each part alone is a range on the (resolved_at, ...) index."""
+    each part alone is a range on the (resolved_at, ...) index.
+
+    ``far`` (a parameter that will hold :data:`FAR_FUTURE`) bounds the second part from
+    above, for a statement planned once for any values: PostgreSQL's generic plan reckons
+    an open-ended "resolved_at > $1" at a third of the table, and a range of two unknown
+    bounds at 0.5 %, and only then reads the few rows through the (resolved_at, ...)
+    index."""
     reported = c.reported_at <= now
-    return and_(c.resolved_at.is_(None), reported), and_(c.resolved_at > now, reported)
+    late = c.resolved_at > now if far is None else and_(c.resolved_at > now, c.resolved_at < far)
+    return and_(c.resolved_at.is_(None), reported), and_(late, reported)
 
 
-def open_union(now: datetime, part: Callable[[ColumnElement[bool]], Select], dialect: str
-               ) -> CompoundSelect:
+def open_union(now: Any, part: Callable[[ColumnElement[bool]], Select], dialect: str,
+               far: Any = None) -> CompoundSelect:
     """``part(cond)`` for both :func:`open_parts`, as one UNION ALL.
 
     In the second part ("resolved only after now": no row in a live database, a few in a
     past snapshot) the case's area and category columns are kept off their indexes
-    (:class:`unindexed`), so that SQLite also reads it from the (resolved_at, ...) index.
-    PostgreSQL plans it right by itself, and there ``unindexed`` is the bare column: the
-    part is left as built (the clone of a village's part cost 0.8 ms, twice
-    in the slowest request of a drill-down).
+    (:class:`unindexed`), so that SQLite also reads it from the (resolved_at, ...) index,
+    and so does PostgreSQL's generic plan of a template (with ``far``: :func:`open_parts`;
+    a village's open cases by the area's index were 0.9 -> 4.7 ms). PostgreSQL plans a
+    statement built for its values right by itself: the part is left as built there (the
+    clone of a village's part cost 0.8 ms, twice in the slowest request of a drill-down; a
+    template is cloned once).
     """
-    early, late = open_parts(now)
-    if dialect != "sqlite":
+    early, late = open_parts(now, far)
+    if dialect != "sqlite" and far is None:
         return union_all(part(early), part(late))
     keep_off = (c.area_code, c.category_code)
 
@@ -129,7 +143,8 @@ def build_open_counts(ctx: QueryContext, area: str) -> Select:
     return _open_counts(within(c.area_code, area, ctx), ctx.now, ctx.engine.dialect.name)
 
 
-def _open_counts(held: ColumnElement[bool], now: Any, dialect: str) -> Select:
+def _open_counts(held: ColumnElement[bool], now: Any, dialect: str, far: Any = None
+                 ) -> Select:
     def part(cond: ColumnElement[bool]) -> Select:
         return select(
             func.count().label("open_now"),
@@ -137,7 +152,7 @@ def _open_counts(held: ColumnElement[bool], now: Any, dialect: str) -> Select:
                 "overdue_now"),
         ).where(held, cond)
 
-    u = open_union(now, part, dialect).subquery()
+    u = open_union(now, part, dialect, far).subquery()
     return select(func.coalesce(func.sum(u.c.open_now), 0).label("open_now"),
                   func.coalesce(func.sum(u.c.overdue_now), 0).label("overdue_now"))
 
@@ -168,7 +183,7 @@ def fetch_kpis(ctx: QueryContext, area: str, start: date, end: date) -> dict[str
     counts_q = period_counts_query(ctx, area, start, end, (0.5, 0.9))
     open_q = open_counts_query(ctx, area)
     counts, opened = db.read_first_rows((ctx.generic_for(counts_q), *counts_q),
-                                        (ctx.engine, *open_q))
+                                        (ctx.generic_for(open_q), *open_q))
     total = int(counts["cases"])
     q = {0.5: _num(counts["q0"]), 0.9: _num(counts["q1"])}
     return {
@@ -306,7 +321,7 @@ def build_children_open(ctx: QueryContext, area: str) -> Select:
 
 
 def _children_open(join: tuple[FromClause, ColumnElement[bool], ColumnElement[Any]],
-                   now: Any, dialect: str) -> Select:
+                   now: Any, dialect: str, far: Any = None) -> Select:
     frm, child_of, child = join
 
     def part(cond: ColumnElement[bool]) -> Select:
@@ -322,7 +337,7 @@ def _children_open(join: tuple[FromClause, ColumnElement[bool], ColumnElement[An
             .group_by(child)
         )
 
-    u = open_union(now, part, dialect).subquery()
+    u = open_union(now, part, dialect, far).subquery()
     return (select(u.c.code, func.sum(u.c.open_now).label("open_now"),
                    func.sum(u.c.overdue_now).label("overdue_now")).group_by(u.c.code))
 
@@ -336,7 +351,9 @@ Query = tuple[Executable, dict[str, Any]]
 @lru_cache(maxsize=64)
 def _template(name: str, dialect: str, probs: tuple[float, ...]) -> Select:
     """The statement ``name`` below a small subtree, with parameters for every value: codes
-    (the subtree's, or the (area, child) pairs' codes and kids), area, lo, hi and now.
+    (the subtree's, or the (area, child) pairs' codes and kids), area, lo, hi and now, and on
+    PostgreSQL ``far`` (:data:`FAR_FUTURE`) for the open cases: every template runs there
+    on the pool planned once for any values (:meth:`QueryContext.generic_for`).
 
     Built once per process, dialect and shape, as ``USER_AND_STAMP`` is: a village's
     statements cost more to build (0.5-0.7 ms each) and to key for SQLAlchemy's cache of
@@ -345,16 +362,17 @@ def _template(name: str, dialect: str, probs: tuple[float, ...]) -> Select:
     when = c.reported_at.type
     lo, hi, now = (bindparam(n, type_=when) for n in ("lo", "hi", "now"))
     codes = codes_param("codes", dialect)
+    far = bindparam("far", type_=when) if dialect == "postgresql" else None
     if name in ("children_figures", "children_open"):
         kids = codes_param("kids", dialect) if dialect == "postgresql" else None
         join = _small_children(dialect, bindparam("area", type_=String()), codes, kids)
         if name == "children_figures":
             return _children_figures(join, lo, hi, now, probs)
-        return _children_open(join, now, dialect)
+        return _children_open(join, now, dialect, far)
     held = in_codes(c.area_code, codes, dialect)
     if name == "period_counts":
         return _period_counts(held, lo, hi, now, probs)
-    return _open_counts(held, now, dialect)
+    return _open_counts(held, now, dialect, far)
 
 
 def period_counts_query(ctx: QueryContext, area: str, start: date, end: date,
@@ -373,7 +391,8 @@ def open_counts_query(ctx: QueryContext, area: str) -> Query:
     codes = small_codes(ctx, area)
     if codes is None:
         return build_open_counts(ctx, area), {}
-    return _template("open_counts", _dialect(ctx), ()), {"codes": codes, "now": ctx.now}
+    return _template("open_counts", _dialect(ctx), ()), _with_far(ctx, {"codes": codes,
+                                                                      "now": ctx.now})
 
 
 def children_queries(ctx: QueryContext, area: str, start: date, end: date,
@@ -392,11 +411,16 @@ def children_queries(ctx: QueryContext, area: str, start: date, end: date,
         values = {"codes": codes, "area": area, "now": ctx.now}
     lo, hi = period_bounds(start, end)
     return ((_template("children_figures", dialect, probs), {**values, "lo": lo, "hi": hi}),
-            (_template("children_open", dialect, ()), values))
+            (_template("children_open", dialect, ()), _with_far(ctx, values)))
 
 
 def _dialect(ctx: QueryContext) -> str:
     return ctx.engine.dialect.name
+
+
+def _with_far(ctx: QueryContext, values: dict[str, Any]) -> dict[str, Any]:
+    """An open-case template's values, with ``far`` on PostgreSQL (:func:`open_parts`)."""
+    return {**values, "far": FAR_FUTURE} if _dialect(ctx) == "postgresql" else values
 
 
 def _tuples(result: tuple[list[str], list[tuple[Any, ...]]], *columns: str) -> Any:
@@ -422,7 +446,7 @@ def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
     figures_q, open_q = children_queries(ctx, area, start, end, (0.5,))
     figures, opened = db.side_by_side(
         lambda: db.read_rows(ctx.generic_for(figures_q), *figures_q),
-        lambda: db.read_rows(ctx.engine, *open_q))
+        lambda: db.read_rows(ctx.generic_for(open_q), *open_q))
     # a few dozen rows put together as tuples, straight from the database: two merges,
     # fillna and map cost 2.4 ms of a village's 7 (the slowest request of a drill-down),
     # three frames built only to be read back as tuples 1 ms more

@@ -51,11 +51,14 @@ def _hours_default(element: hours_between, compiler: Any, **kw: Any) -> str:
 
 
 class unindexed(FunctionElement[Any]):  # noqa: N801 - reads like a SQL function
-    """The column itself, written so that SQLite will not pick an index on it (``+col``).
+    """The column itself, written so that the database will not pick an index on it
+    (SQLite ``+col``, PostgreSQL ``(col || '')``).
 
     SQLite keeps no histograms (no STAT4 in Python's build): for "resolved after now" it
     walks the (area_code, reported_at) index over every case of the county (3 s at 1M cases)
-    instead of the few rows the (resolved_at, ...) index holds. PostgreSQL plans it right.
+    instead of the few rows the (resolved_at, ...) index holds. PostgreSQL plans it right
+    for known values; its generic plan of a template, planned once for any values, needs it
+    too (:func:`queries.cases.open_union`).
     """
 
     type = String()  # used on codes (area, category)
@@ -65,6 +68,11 @@ class unindexed(FunctionElement[Any]):  # noqa: N801 - reads like a SQL function
 @compiles(unindexed, "sqlite")
 def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
     return "+" + compiler.process(list(element.clauses)[0], **kw)
+
+
+@compiles(unindexed, "postgresql")
+def _unindexed_postgresql(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return "(" + compiler.process(list(element.clauses)[0], **kw) + " || '')"
 
 
 @compiles(unindexed)

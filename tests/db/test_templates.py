@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine, text
 
 from dashboard import db
@@ -97,9 +98,10 @@ def _close(rows: list[tuple]) -> list[tuple]:
 
 
 def test_templates_planned_once_give_what_their_statements_give(demo_engine: Engine) -> None:
-    """The period's counts, the children's figures and the coverage trend below a small
-    subtree run on the pool of statements planned once for any values
-    (:data:`dashboard.db.GENERIC`, ``force_generic_plan`` on PostgreSQL): the same rows as
+    """The period's counts, the open cases, the children's figures and their open cases and
+    the coverage trend below a small subtree run on the pool of statements planned once for
+    any values (:data:`dashboard.db.GENERIC`, ``force_generic_plan`` on PostgreSQL): the
+    same rows as
     the statements built for their values, run after run on one prepared plan; a statement
     built for its values (a town, the county) stays on the queries' engine."""
     from dashboard.indicators import as_key
@@ -118,8 +120,10 @@ def test_templates_planned_once_give_what_their_statements_give(demo_engine: Eng
                 runs = [
                     (qc.period_counts_query(ctx, area, start, end, (0.5, 0.9)),
                      qc.build_period_counts(ctx, area, start, end, (0.5, 0.9))),
-                    (qc.children_queries(ctx, area, start, end, (0.5,))[0],
-                     qc.build_children_figures(ctx, area, start, end, (0.5,))),
+                    (qc.open_counts_query(ctx, area), qc.build_open_counts(ctx, area)),
+                    *zip(qc.children_queries(ctx, area, start, end, (0.5,)),
+                         (qc.build_children_figures(ctx, area, start, end, (0.5,)),
+                          qc.build_children_open(ctx, area)), strict=True),
                     (qcov.trend_query(ctx, area, end, as_key()),
                      qcov.build_trend(ctx, area, end, as_key())),
                 ]
@@ -131,7 +135,7 @@ def test_templates_planned_once_give_what_their_statements_give(demo_engine: Eng
                     for _ in range(3):  # prepared at once, then the same plan again
                         assert _close(_rows(engine, query)) == want, f"{name}: {area}"
         if demo_engine.dialect.name == "postgresql":
-            assert on_generic >= 3 * 4 * 5  # three statements, four scopes, villages, grids
+            assert on_generic >= 5 * 4 * 5  # five statements, four scopes, villages, grids
             with generic.connect() as conn:
                 plans = conn.execute(text(
                     "SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) "
@@ -141,3 +145,34 @@ def test_templates_planned_once_give_what_their_statements_give(demo_engine: Eng
     finally:
         if generic is not demo_engine:
             generic.dispose()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_case_resolved_after_now_is_open_in_the_templates(database: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The hand-built county of ``tests/db/test_case_kpis.py``: in village V2 one case is
+    open and one resolved only after now (open at now, and overdue); the KPI and child
+    templates count both, on PostgreSQL on the pool planned once for any values (its
+    "resolved after now" part kept off the area index: :func:`queries.cases.open_union`),
+    run after run on one plan."""
+    from contextlib import ExitStack
+
+    from dashboard.settings import normalise_url
+    from queries.cases import fetch_children_figures, fetch_kpis
+    from tests.conftest import fresh_pg_database
+    from tests.db.test_case_kpis import NOW, hand_built
+
+    with ExitStack() as stack:
+        url = (f"sqlite:///{tmp_path / 'hand.sqlite'}" if database == "sqlite"
+               else normalise_url(stack.enter_context(fresh_pg_database("countydash_late"))))
+        hand_built(url).dispose()
+        engine, generic = db.get_engine(url), db.get_engine(url, db.GENERIC)
+        stack.callback(db.dispose_engines, url)
+        ctx = QueryContext(engine=engine, generic=generic)
+        assert qc.small_subtree(ctx, "V2") and qc.small_subtree(ctx, "T2")
+        assert ctx.generic_for(qc.open_counts_query(ctx, "V2")) is generic
+        day = NOW.date()
+        for _ in range(3):
+            kpis = fetch_kpis(ctx, "V2", day - timedelta(days=30), day)
+            assert (kpis["open_now"], kpis["overdue_now"]) == (2, 1)  # cases 4 and 7; 7 late
+            kids = fetch_children_figures(ctx, "T2", day - timedelta(days=30), day)
+            assert kids.set_index("code").loc["V2", ["open_now", "overdue_now"]].tolist() == [2, 1]
