@@ -25,7 +25,7 @@ from dashboard.view import parse_query
 from geodata.service import parent_layer
 from layouts import map as map_layout
 from layouts import screen
-from queries.areas import child_codes, fetch_area, fetch_roots
+from queries.areas import child_codes, fetch_area, fetch_dataset_facts, fetch_roots
 from queries.cases import fetch_daily_counts, fetch_kpis, fetch_open_risk
 from queries.context import QueryContext
 
@@ -78,7 +78,7 @@ def update_head(key: dict[str, Any] | None) -> tuple[object, str]:
     try:
         qctx, area, lang = _panel_context(key)
         county = str(fetch_roots(qctx).iloc[0]["name"])
-        demo = db.meta(qctx.engine).get("synthetic") == "1"
+        demo = fetch_dataset_facts(qctx).get("synthetic") == "1"
         name = str((fetch_area(qctx, area) or {}).get("name", ""))
     except db.DatabaseError as exc:
         raise PreventUpdate from exc

@@ -9,14 +9,14 @@ from typing import Any
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.context import cached_output, changed, checked_view, last_full_day, query_context
-from dashboard import db, ids
+from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.i18n import normalise_lang, t
 from dashboard.view import View, parse_query, to_query
 from layouts import audit, overview, screen, shell, warnings
 from layouts import cases as cases_layout
 from layouts import coverage as coverage_layout
-from queries.areas import fetch_area, fetch_lineage, fetch_roots
+from queries.areas import fetch_area, fetch_dataset_facts, fetch_roots, lineage_steps
 
 PAGES = {"/": overview.page, "/audit": audit.page, "/warnings": warnings.page,
          "/screen": screen.page, "/coverage": coverage_layout.page,
@@ -88,11 +88,10 @@ def navbar_outputs(data: dict[str, Any], pathname: str | None,
     qctx = query_context()
     view = checked_view(data, qctx)  # the view store: made by viewFromUrl or on_url_view
     lang, path = view.lang, pathname or "/"
-    info = db.meta(qctx.engine)
+    info = fetch_dataset_facts(qctx)
     demo = info.get("synthetic") == "1"
     source = info.get(f"source_{lang}") or t("footer.source_live", lang)
-    lineage = fetch_lineage(qctx, view.area) if view.area else None
-    steps = [] if lineage is None else list(zip(lineage["code"], lineage["name"], strict=True))
+    steps = lineage_steps(qctx, view.area) if view.area else []
     county = steps[0][1] if steps else ""
     hrefs = [path + to_query(view, area=code) for code, _ in steps]
     other = "en" if lang == "zh" else "zh"

@@ -135,11 +135,11 @@ def build_brief(ctx: QueryContext, rules: RuleSet, area: str, start: date, end: 
     """The pack's content for ``area`` and the inclusive period, as the caller may see it."""
     from dashboard.indicators import as_key
     from layouts.coverage import fmt_gini, month_label
-    from queries.areas import fetch_children
+    from queries.areas import fetch_children, fetch_dataset_facts
     from queries.coverage import fetch_coverage_month, fetch_coverage_trend
 
     row = check_request(ctx, area, start, end)
-    info = db.meta(ctx.engine)
+    info = fetch_dataset_facts(ctx)
     name = str(row["name"])
     period = fmt_period(start, end, lang)
     as_of = fmt_datetime(ctx.now, lang)

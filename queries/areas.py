@@ -147,6 +147,15 @@ def fetch_children(ctx: QueryContext, code: str) -> pd.DataFrame:
     return _frame(children_rows(ctx, code)[1])
 
 
+def lineage_steps(ctx: QueryContext, code: str) -> list[tuple[str, str]]:
+    """The visible path from the caller's root down to ``code`` as (code, name) pairs, top
+    first: :func:`fetch_lineage` without a frame (the breadcrumb's; a frame cost 0.4 ms of
+    every cold navbar)."""
+    tree = area_tree(ctx)
+    return [(a, tree.rows[a][1]) for a, _ in tree.lineage.get(code, ())
+            if tree.visible(a, ctx.scope)]
+
+
 def fetch_lineage(ctx: QueryContext, code: str) -> pd.DataFrame:
     """The visible path from the caller's root down to ``code``: code, name, level, depth."""
     tree = area_tree(ctx)
@@ -184,3 +193,23 @@ def fetch_subtree_codes(ctx: QueryContext, code: str) -> frozenset[str]:
     """Codes of ``code`` and everything below it that the caller may see."""
     tree = area_tree(ctx)
     return frozenset(c for c in tree.below.get(code, ()) if tree.visible(c, ctx.scope))
+
+
+#: ``dataset_meta`` rows that move without a new import version: the stamp of every request
+#: reads them (:func:`dashboard.db.version_and_as_of`), the facts below leave them out.
+VOLATILE_META = ("as_of", "data_version")
+
+
+def fetch_dataset_facts(ctx: QueryContext) -> dict[str, str]:
+    """The dataset's facts (synthetic flag, source in each language ...): ``dataset_meta``
+    without :data:`VOLATILE_META`, read once per process and import version as the area
+    tree is (only a demo build or an import writes them, and both bump that version). The
+    navbar, the big screen's title and the briefing show them; a statement on every cold
+    navbar was 0.4-0.8 ms."""
+    return dict(_facts(ctx.engine, ctx.version_for("areas")))
+
+
+@lru_cache(maxsize=2)
+def _facts(engine: Engine, version: str) -> tuple[tuple[str, str], ...]:
+    # version is part of the cache key only; a tuple: no caller can change what is shared
+    return tuple((k, v) for k, v in db.meta(engine).items() if k not in VOLATILE_META)

@@ -52,6 +52,9 @@ def test_look_ups_equal_their_statements(demo_engine: Engine) -> None:
                                  (q.fetch_lineage, q.build_lineage)):
                 pd.testing.assert_frame_equal(
                     fetch(ctx, code), db.read_frame(demo_engine, build(ctx, code)), obj=where)
+            lineage = db.read_frame(demo_engine, q.build_lineage(ctx, code))
+            assert q.lineage_steps(ctx, code) == list(
+                zip(lineage["code"], lineage["name"], strict=True)), where
             assert q.child_codes(ctx, code) == tuple(db.read_frame(
                 demo_engine, q.build_children(ctx, code))["code"]), where
             assert q.fetch_subtree_codes(ctx, code) == frozenset(db.read_frame(

@@ -315,6 +315,37 @@ def test_area_look_ups_survive_a_new_case_and_follow_an_import(writable_sqlite: 
     assert [s for s in counter.statements if "areas" in s], "an import must read areas again"
 
 
+def test_dataset_facts_survive_a_new_case_and_follow_an_import(writable_sqlite: str) -> None:
+    """The navbar's dataset facts (synthetic flag, source) are ``dataset_meta`` without the
+    rows the request's stamp reads (as-of, data version), held per process and import
+    version: a new case or a moved as-of reads no ``dataset_meta`` for them, a changed
+    source written by an import (with its new ``data_version``) shows at once."""
+    from queries.areas import VOLATILE_META, fetch_dataset_facts
+    from queries.imports import bump_data_version, set_meta
+
+    app, engine, _county, grid = cached_app(writable_sqlite)
+    counter = StatementCounter(engine)
+    try:
+        with app.server.app_context():
+            facts = fetch_dataset_facts(QueryContext(engine=engine))
+            assert facts == {k: v for k, v in db.meta(engine).items() if k not in VOLATILE_META}
+            assert facts["synthetic"] == "1" and facts["source_zh"]
+            assert not set(VOLATILE_META) & set(facts)
+            facts["source_zh"] = "changed by a caller"  # a copy: the held facts stay
+            insert_case(engine, grid, AS_OF - timedelta(days=1))
+            counter.statements.clear()
+            assert fetch_dataset_facts(QueryContext(engine=engine))["source_zh"] != \
+                "changed by a caller"
+            assert not [s for s in counter.statements if "dataset_meta" in s], \
+                counter.statements
+            with engine.begin() as conn:
+                set_meta(conn, "source_zh", "新的来源")
+                bump_data_version(conn)
+            assert fetch_dataset_facts(QueryContext(engine=engine))["source_zh"] == "新的来源"
+    finally:
+        counter.close()
+
+
 def test_worker_warm_up_builds_the_geometry_and_survives_a_missing_database(
         writable_sqlite: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """``gunicorn.conf.py``'s post_worker_init: the worker builds its layers before its first
