@@ -226,13 +226,17 @@ def spread_cards(trend: pd.DataFrame, lang: str) -> list[object]:
     trend alone (the overview shows these three, without the month's branch rows)."""
     last = trend.iloc[-1] if not trend.empty else pd.Series(dtype=object)
     way = direction(trend) if not trend.empty else "one_month"
+    # a Gini over fewer than two judged branches is 0 by arithmetic, not an even spread: no
+    # figure and no change beside the sentence that says so (spread_note)
+    few = int(last.get("judged", 2)) < 2
+    gini = math.nan if few else last.get("gini")
     return [
         _card("index_mean", t("coverage.kpi.index", lang), fmt_index(last.get("index_mean")),
               t("coverage.unit.points", lang), last.get("index_mean"),
               note=_delta(trend, "index_mean", fmt_index, lang, worse_up=False),
               help_text=t("coverage.kpi.help.index", lang)),
-        _card("gini", t("coverage.kpi.gini", lang), fmt_gini(last.get("gini")), "",
-              last.get("gini"), note=_delta(trend, "gini", fmt_gini, lang),
+        _card("gini", t("coverage.kpi.gini", lang), fmt_gini(gini), "",
+              gini, note=None if few else _delta(trend, "gini", fmt_gini, lang),
               tone="tone-alert" if way == "widening" else "",
               help_text=t("coverage.kpi.help.gini", lang)),
         _card("quintile_gap", t("coverage.kpi.gap", lang), fmt_index(last.get("quintile_gap")),

@@ -125,3 +125,27 @@ def test_spread_note_says_one_judged_branch_has_no_gap() -> None:
     # two judged branches or more: the sentence on the trend
     widening = spread_note(trend_frame(), "en").to_plotly_json()["props"]
     assert widening["data-direction"] == "widening"
+
+
+def test_gini_card_of_one_judged_branch_shows_no_figure() -> None:
+    """One judged branch: its Gini is 0 by arithmetic, not an even spread; the card shows
+    "—" and no change (beside the sentence that says only one branch is judged), while the
+    mean index keeps its figure. Two or more: the Gini and its change."""
+    from layouts.coverage import spread_cards
+
+    def shown(trend: pd.DataFrame) -> dict[str, tuple[str, bool]]:
+        out = {}
+        for card in spread_cards(trend, "zh"):
+            js = card.to_plotly_json()["props"]["children"]
+            value = js[1].children[0]
+            out[value.to_plotly_json()["props"]["data-coverage-kpi"]] = (
+                value.children, js[2] is not None)
+        return out
+
+    one = trend_frame().assign(judged=1, bottom_mean=70.0, top_mean=70.0,
+                               quintile_gap=float("nan"), gini=0.0)
+    cards = shown(one)
+    assert cards["gini"] == ("—", False)
+    assert cards["index_mean"][0] != "—" and cards["index_mean"][1]
+    many = shown(trend_frame())
+    assert many["gini"] == ("0.150", True)
