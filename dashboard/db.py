@@ -258,9 +258,25 @@ def read_rows(engine: Engine, stmt: Executable, params: Mapping[str, Any] | None
     a few dozen rows put together in Python, where a frame would be built only to be taken
     apart again."""
     with read_connection(engine) as conn:
-        result = conn.execute(stmt, dict(params) if params else None)
-        rows = result.fetchmany(cap + 1)
-        columns = list(result.keys())
+        return _rows_of(conn, stmt, params, cap)
+
+
+def read_rows_in_turn(engine: Engine, *queries: tuple[Executable, Mapping[str, Any]],
+                      cap: int = ROW_CAP) -> list[tuple[list[str], list[tuple[Any, ...]]]]:
+    """:func:`read_rows` of several statements (each with the values of its parameters),
+    one after another on one pooled connection: for statements of a few tenths of a
+    millisecond (a small subtree's templates), where :func:`side_by_side` costs more in
+    threads and a second connection than it saves (a village's child figures and open
+    cases: 1.35 ms side by side, 1.14 ms in turn)."""
+    with read_connection(engine) as conn:
+        return [_rows_of(conn, stmt, params, cap) for stmt, params in queries]
+
+
+def _rows_of(conn: Connection, stmt: Executable, params: Mapping[str, Any] | None, cap: int
+             ) -> tuple[list[str], list[tuple[Any, ...]]]:
+    result = conn.execute(stmt, dict(params) if params else None)
+    rows = result.fetchmany(cap + 1)
+    columns = list(result.keys())
     if len(rows) > cap:
         raise RuntimeError(f"query returned more than {cap} rows; aggregate in SQL instead")
     return columns, [tuple(r) for r in rows]
@@ -325,17 +341,6 @@ def _side_pool() -> ThreadPoolExecutor:
 def read_frames(engine: Engine, *stmts: Executable, cap: int = ROW_CAP) -> list[pd.DataFrame]:
     """:func:`read_frame` of several independent statements, run :func:`side_by_side`."""
     return side_by_side(*[lambda s=s: read_frame(engine, s, cap=cap) for s in stmts])
-
-
-def read_first_rows(*queries: tuple[Engine, Executable, Mapping[str, Any]]
-                    ) -> list[dict[str, Any]]:
-    """The first row of each of several independent one-row statements (an aggregate; each
-    with its engine and the values of its parameters), as a dict of the driver's values, run
-    :func:`side_by_side` (no frames: two one-row frames cost 0.8 ms to build and read back,
-    in a village's KPI request)."""
-    results = side_by_side(*[lambda q=q: read_rows(q[0], q[1], q[2], cap=1)
-                             for q in queries])
-    return [dict(zip(names, rows[0], strict=True)) for names, rows in results]
 
 
 def read_scalar(engine: Engine, stmt: Executable) -> object:

@@ -132,3 +132,37 @@ def test_the_generic_pool_plans_once_and_a_fork_shares_none() -> None:
             assert queries.pool.checkedin() == 0 and lookups.pool.checkedin() == 0
         finally:
             db.dispose_engines(url)
+
+
+def test_statements_in_turn_share_one_connection(demo_engine: Engine) -> None:
+    """``read_rows_in_turn`` (a small subtree's templates): the rows of each statement as
+    ``read_rows`` gives them, one after another on one pooled connection (one checkout; on
+    PostgreSQL one backend for all), its parameters bound per statement; past the cap it
+    fails as read_rows does."""
+    from sqlalchemy import bindparam, event, select
+
+    from dashboard.schema import areas
+
+    url = demo_engine.url.render_as_string(hide_password=False)
+    engine = db.get_engine(url)  # the app's pool for this URL
+    by_code = select(areas.c.code, areas.c.level).where(areas.c.code == bindparam("code"))
+    county = db.read_rows(engine, select(areas.c.code).where(areas.c.parent_code.is_(None)))
+    root = county[1][0][0]
+    town = db.read_rows(engine, select(areas.c.code).where(areas.c.parent_code == root))[1][0][0]
+    queries = [(by_code, {"code": root}), (by_code, {"code": town}),
+               (select(areas.c.code).where(areas.c.parent_code == bindparam("p")), {"p": town})]
+    checkouts: list[object] = []
+
+    def checked_out(dbapi, *_):  # type: ignore[no-untyped-def]
+        checkouts.append(dbapi)
+
+    event.listen(engine, "checkout", checked_out)
+    try:
+        got = db.read_rows_in_turn(engine, *queries)
+    finally:
+        event.remove(engine, "checkout", checked_out)
+    assert got == [db.read_rows(engine, stmt, params) for stmt, params in queries]
+    assert got[0][1] == [(root, "county")] and got[1][1] == [(town, "town")] and got[2][1]
+    assert len(checkouts) == 1
+    with pytest.raises(RuntimeError, match="more than 1 rows"):
+        db.read_rows_in_turn(engine, queries[2], cap=1)
