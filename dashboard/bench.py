@@ -802,12 +802,13 @@ def interactions(areas: Areas, as_of: date, browser: Browser) -> list[tuple[str,
 
 def _meta(url: str) -> dict[str, str]:
     from dashboard import db, migrate
+    from queries.stamp import meta
 
     engine = db.get_engine(url)
     try:
         if not migrate.is_initialised(engine):
             return {}
-        return db.meta(engine)
+        return meta(engine)
     except Exception:  # noqa: BLE001 - a missing or foreign database is simply rebuilt
         return {}
 
@@ -880,30 +881,20 @@ def ensure_postgres(admin_url: str, scale: str, seed: int, as_of: date,
 
 def pick_areas(url: str) -> Areas:
     """The county, its first town (by code) and that town's first village."""
-    from sqlalchemy import func, select
-
     from dashboard import db
-    from dashboard.schema import areas
+    from queries.areas import first_areas
 
-    engine = db.get_engine(url)
-    with engine.connect() as conn:
-        county = conn.execute(select(areas.c.code).where(areas.c.parent_code.is_(None))
-                              .order_by(areas.c.code).limit(1)).scalar_one()
-        town = conn.execute(select(func.min(areas.c.code))
-                            .where(areas.c.parent_code == county)).scalar_one()
-        village = conn.execute(select(func.min(areas.c.code))
-                               .where(areas.c.parent_code == town)).scalar_one()
+    county, town, village = first_areas(db.get_engine(url))
+    if village is None:
+        raise RuntimeError(f"{url}: no county with a town and a village to drill down to")
     return Areas(str(county), str(town), str(village))
 
 
 def count_cases(url: str) -> int:
-    from sqlalchemy import func, select
-
     from dashboard import db
-    from dashboard.schema import cases
+    from queries.stats import count_cases as count
 
-    with db.get_engine(url).connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(cases)).scalar_one())
+    return count(db.get_engine(url))
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -1268,10 +1259,11 @@ def run(scale: str = "large", database: str = "sqlite", *, database_url: str | N
             raise ValueError(f"unknown database {database!r}: sqlite or postgresql")
     from dashboard import db
     from dashboard.settings import normalise_url
+    from queries import stamp
 
     database_url = normalise_url(database_url)
     engine = db.get_engine(database_url)
-    as_of = db.as_of(engine).date()
+    as_of = stamp.as_of(engine).date()
     areas = pick_areas(database_url)
     from queries.floors import floor_statements, time_floor
 

@@ -1,6 +1,8 @@
-"""The one execution path for SQL: engines, ``read_frame`` and the data version.
+"""The one execution path for SQL: engines, pools and the readers (``read_rows``,
+``read_frame``, ``side_by_side``); the statements themselves live in ``queries/`` (the data
+stamp every request reads: :mod:`queries.stamp`).
 
-Every query of ``queries/`` runs through :func:`read_frame`, so statement logging, a row cap
+Every query of ``queries/`` runs through these readers, so statement logging, a row cap
 and timing live in one place (after datasette's ``Database.execute``).
 """
 
@@ -16,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -26,16 +27,10 @@ from sqlalchemy import (
     Connection,
     Engine,
     Executable,
-    Select,
-    case,
     create_engine,
     event,
-    func,
-    select,
 )
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
-
-from dashboard import schema
 
 #: What callbacks catch when the database is away (they never import SQLAlchemy themselves).
 DatabaseError = SQLAlchemyError
@@ -347,83 +342,3 @@ def read_scalar(engine: Engine, stmt: Executable) -> object:
     """Run one statement that returns a single value."""
     with read_connection(engine) as conn:
         return conn.execute(stmt).scalar()
-
-
-def meta(engine: Engine) -> dict[str, str]:
-    """The dataset's key/value facts (as-of time, source, synthetic flag)."""
-    # rows, not a frame: a dozen pairs (a frame cost 0.3 ms of every cold navbar)
-    _, rows = read_rows(engine, select(schema.dataset_meta.c.key, schema.dataset_meta.c.value))
-    return {key: value for key, value in rows}
-
-
-def version_columns() -> list[Any]:
-    """The scalar subqueries of :func:`version_and_as_of`, to ride along in another
-    statement (the session's user look-up: one round trip for both, every request);
-    :func:`stamp_of` reads their values."""
-    c, cov, m = schema.cases, schema.coverage_monthly, schema.dataset_meta
-    # the cases' part first: QueryContext.version_for("coverage") drops it
-    return [
-        select(func.max(c.c.updated_at)).scalar_subquery().label("v_cases"),
-        select(func.max(cov.c.updated_at)).scalar_subquery().label("v_coverage"),
-        select(m.c.value).where(m.c.key == "data_version").scalar_subquery().label("v_data"),
-        select(m.c.value).where(m.c.key == "as_of").scalar_subquery().label("v_as_of"),
-        _sole_root().scalar_subquery().label("v_root"),
-    ]
-
-
-def stamp_of(values: Sequence[Any]) -> tuple[str, datetime, str | None]:
-    """The data version, the as-of instant and the sole root (:func:`sole_root`) from the
-    values of :func:`version_columns`."""
-    *parts, declared, root = values
-    version = "|".join(str(v) for v in parts)
-    if declared:
-        return version, datetime.fromisoformat(declared), root
-    return version, datetime.now().replace(microsecond=0), root
-
-
-def version_and_as_of(engine: Engine) -> tuple[str, datetime, str | None]:
-    """The data version, the as-of instant and the sole root, in one round trip (every
-    request needs the first two, most the third).
-
-    The version is a cheap fingerprint that changes whenever cases, coverage or areas change:
-    two indexed max() look-ups and the meta row that every import and demo build bumps (the
-    area tree changes only through them: an area count, 0.6-0.8 ms of every request on
-    PostgreSQL, added nothing); it is in every cache key so that new data shows up at once.
-    The as-of instant is "now" for open and overdue cases: a synthetic or imported snapshot
-    declares it in ``dataset_meta`` (the simulator moves it forward); a live database has
-    none and uses the clock.
-    """
-    with read_connection(engine) as conn:
-        return stamp_of(conn.execute(select(*version_columns())).one())
-
-
-def _sole_root() -> Select:
-    a = schema.areas
-    return select(case((func.count() == 1, func.min(a.c.code)), else_=None)).where(
-        a.c.parent_code.is_(None))
-
-
-def sole_root(engine: Engine) -> str | None:
-    """The code of the only area without a parent (the county), None with several or none:
-    every area, so every case, lies below it. One indexed look-up."""
-    return read_scalar(engine, _sole_root())  # type: ignore[no-any-return]
-
-
-def as_of(engine: Engine) -> datetime:
-    """See :func:`version_and_as_of`."""
-    return version_and_as_of(engine)[1]
-
-
-def analyze(engine: Engine) -> None:
-    """Refresh the planner's statistics after a bulk load (SQLite has none until then, and
-    PostgreSQL's estimates are far off right after COPY). On PostgreSQL also VACUUM, which
-    sets the visibility map: until then an "index-only" scan still visits every heap row
-    (6,245 heap fetches for the county's closure rows on each drill-down)."""
-    from sqlalchemy import text
-
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-        return
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE"))

@@ -116,5 +116,7 @@ def _login_page(engine: object, settings: Settings, *, error: str | None,
     from layouts.login import render_login
 
     lang = normalise_lang(request.args.get("lang") or settings.default_lang)
-    demo = db.meta(engine).get("synthetic") == "1"  # type: ignore[arg-type]
+    from queries.stamp import meta
+
+    demo = meta(engine).get("synthetic") == "1"  # type: ignore[arg-type]
     return render_login(lang, error, next_path, list(DEMO_ACCOUNTS) if demo else [])

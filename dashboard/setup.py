@@ -9,16 +9,17 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine
 
-from dashboard import db, migrate, schema
+from dashboard import migrate
+from queries import stamp
+from queries.imports import analyze, count_areas, delete_all_rows
 
 log = logging.getLogger(__name__)
 
 
 def is_empty(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        return not conn.execute(select(func.count()).select_from(schema.areas)).scalar()
+    return count_areas(engine) == 0
 
 
 def init_database(engine: Engine, *, demo: bool = False, seed: int = 7,
@@ -46,7 +47,7 @@ def init_database(engine: Engine, *, demo: bool = False, seed: int = 7,
         # a rebuilt county is new data even where the newest update stamps match the old
         # one's (the geometry caches key on this row: the area tree changes only with it)
         bump_data_version(conn)
-    db.analyze(engine)
+    analyze(engine)
     create_demo_users(engine)
     snapshot_demo_history(engine, scale)
 
@@ -56,12 +57,11 @@ def snapshot_demo_history(engine: Engine, scale: str) -> None:
     the last week (only the as-of day at large scale, where each evaluation costs more)."""
     from datetime import timedelta
 
-    from dashboard import db
     from dashboard.rules import load_rules
     from dashboard.tiers import backfill, snapshot
 
     rules = load_rules()
-    today = db.as_of(engine).date()
+    today = stamp.as_of(engine).date()
     if scale != "reference":
         snapshot(engine, rules, today)
         return
@@ -82,14 +82,10 @@ def create_demo_users(engine: Engine) -> None:
     """The demo accounts: the town user sees the first town, the village user its first
     village; only the county user may see personal fields."""
     from dashboard.auth import hash_password
+    from queries.areas import first_areas
     from queries.users import fetch_user, insert_user
 
-    with engine.connect() as conn:
-        town = conn.execute(select(schema.areas.c.code).where(schema.areas.c.level == "town")
-                            .order_by(schema.areas.c.code).limit(1)).scalar()
-        village = conn.execute(select(schema.areas.c.code)
-                               .where(schema.areas.c.parent_code == town)
-                               .order_by(schema.areas.c.code).limit(1)).scalar()
+    _county, town, village = first_areas(engine)
     areas = {"town": town, "village": village}
     for username, password, role in DEMO_ACCOUNTS:
         if fetch_user(engine, username) is None:
@@ -99,9 +95,7 @@ def create_demo_users(engine: Engine) -> None:
 
 def clear(engine: Engine) -> None:
     """Delete every row of the shared tables (children first)."""
-    with engine.begin() as conn:
-        for table in reversed(schema.metadata.sorted_tables):
-            conn.execute(delete(table))
+    delete_all_rows(engine)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlalchemy import Engine
 
-from dashboard import db
+from queries import stamp
 from queries.live import (
     fetch_grids_and_categories,
     fetch_open_ids,
@@ -28,7 +28,7 @@ def run(engine: Engine, rate_per_minute: float, duration_s: float | None = None,
     leaves, cats = fetch_grids_and_categories(engine)
     if not leaves or cats.empty:
         raise RuntimeError("the database has no areas or categories to simulate cases in")
-    clock = db.as_of(engine)
+    clock = stamp.as_of(engine)
     started = time.monotonic()
     owed = 0.0
     inserted = 0

@@ -13,12 +13,13 @@ from functools import lru_cache
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Engine, Select, func, select
 
 from dashboard import db
 from dashboard.schema import area_paths, areas
 from queries.context import QueryContext, Scope
 from queries.scope import in_scope
+from queries.stamp import meta
 
 AREA_COLUMNS = (areas.c.code, areas.c.name, areas.c.level, areas.c.parent_code,
                 areas.c.households, areas.c.population)
@@ -196,7 +197,7 @@ def fetch_subtree_codes(ctx: QueryContext, code: str) -> frozenset[str]:
 
 
 #: ``dataset_meta`` rows that move without a new import version: the stamp of every request
-#: reads them (:func:`dashboard.db.version_and_as_of`), the facts below leave them out.
+#: reads them (:func:`queries.stamp.version_and_as_of`), the facts below leave them out.
 VOLATILE_META = ("as_of", "data_version")
 
 
@@ -212,4 +213,17 @@ def fetch_dataset_facts(ctx: QueryContext) -> dict[str, str]:
 @lru_cache(maxsize=2)
 def _facts(engine: Engine, version: str) -> tuple[tuple[str, str], ...]:
     # version is part of the cache key only; a tuple: no caller can change what is shared
-    return tuple((k, v) for k, v in db.meta(engine).items() if k not in VOLATILE_META)
+    return tuple((k, v) for k, v in meta(engine).items() if k not in VOLATILE_META)
+
+
+def first_areas(engine: Engine) -> tuple[str | None, str | None, str | None]:
+    """The first root by code (the county), its first town and that town's first village:
+    the demo accounts' areas and the benchmark's drill-down. None where there is none."""
+    with db.read_connection(engine) as conn:
+        county = conn.execute(select(func.min(areas.c.code))
+                              .where(areas.c.parent_code.is_(None))).scalar()
+        town = conn.execute(select(func.min(areas.c.code))
+                            .where(areas.c.parent_code == county)).scalar()
+        village = conn.execute(select(func.min(areas.c.code))
+                               .where(areas.c.parent_code == town)).scalar()
+    return county, town, village

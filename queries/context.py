@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from dashboard import db
+from queries.stamp import version_and_as_of
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class QueryContext:
     min_sample: int = 20
     #: The data version, the as-of instant and the sole root when the request already read
     #: them (with the session's user, :func:`queries.users.fetch_user_and_stamp`); else
-    #: read on first use (:func:`dashboard.db.version_and_as_of`).
+    #: read on first use (:func:`queries.stamp.version_and_as_of`).
     stamp: tuple[str, datetime, str | None] | None = None
     #: The pool of the statements planned once for any values (:data:`dashboard.db.GENERIC`);
     #: without one they run on ``engine``, planned for their values like any other.
@@ -55,7 +55,7 @@ class QueryContext:
 
     @cached_property
     def _stamp(self) -> tuple[str, datetime, str | None]:
-        return self.stamp or db.version_and_as_of(self.engine)
+        return self.stamp or version_and_as_of(self.engine)
 
     @property
     def version(self) -> str:
@@ -82,7 +82,7 @@ class QueryContext:
     @property
     def sole_root(self) -> str | None:
         """The only area without a parent (the county), None with several roots or none
-        (:func:`dashboard.db.sole_root`): read with the version, in the same round trip."""
+        (:func:`queries.stamp.sole_root`): read with the version, in the same round trip."""
         return self._stamp[2]
 
     def cache_key(self) -> str:

@@ -14,6 +14,7 @@ from queries.cases import fetch_cases_per_year, quantiles
 from queries.context import QueryContext
 from queries.coverage_stats import fetch_coverage_stats
 from queries.sqlfuncs import hours
+from queries.stamp import meta
 
 c = cases.c
 
@@ -73,5 +74,10 @@ def fetch_stats(engine: Engine) -> dict[str, Any]:
         "members": int(db.read_scalar(engine, select(func.count()).select_from(party_members))
                        or 0),
         "coverage": fetch_coverage_stats(engine),
-        "meta": db.meta(engine),
+        "meta": meta(engine),
     }
+
+
+def count_cases(engine: Engine) -> int:
+    """Every case in the database."""
+    return int(db.read_scalar(engine, select(func.count()).select_from(cases)) or 0)

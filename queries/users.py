@@ -21,13 +21,14 @@ from sqlalchemy import (
 
 from dashboard import db
 from dashboard.schema import audit_log, kiosk_tokens, users
+from queries.stamp import stamp_of, version_columns
 
 
 def build_user(username: str) -> Select:
     return select(users).where(users.c.username == username)
 
 
-_STAMP_COLUMNS = db.version_columns()
+_STAMP_COLUMNS = version_columns()
 #: Built once (an immutable statement, not state): every request runs it, and building the
 #: five subqueries anew cost more than the round trip.
 USER_AND_STAMP = select(users, *_STAMP_COLUMNS).where(
@@ -40,14 +41,14 @@ Stamp = tuple[str, datetime, str | None]
 def fetch_user_and_stamp(engine: Engine, username: str
                          ) -> tuple[dict[str, object] | None, Stamp | None]:
     """The user row and, in the same round trip, the data version, as-of instant and sole
-    root (:func:`dashboard.db.version_and_as_of`) that the request's queries will need: every
+    root (:func:`queries.stamp.version_and_as_of`) that the request's queries will need: every
     signed-in request looks the user up, and a request served from the cache then makes no
     other. (None, None) for an unknown user."""
     with db.read_connection(engine) as conn:
         row = conn.execute(USER_AND_STAMP, {"username": username}).mappings().first()
     if row is None:
         return None, None
-    stamp = db.stamp_of([row[col.name] for col in _STAMP_COLUMNS])
+    stamp = stamp_of([row[col.name] for col in _STAMP_COLUMNS])
     return {col.name: row[col.name] for col in users.c}, stamp
 
 

@@ -134,11 +134,11 @@ def test_period_preset_sets_the_period_and_follows_the_language(  # type: ignore
         watched_page, live_server, sqlite_engine, path) -> None:
     from datetime import timedelta
 
-    from dashboard import db
+    from queries import stamp
 
     page = watched_page.page
     town = path["order"][0]
-    last = (db.as_of(sqlite_engine) - timedelta(seconds=1)).date()
+    last = (stamp.as_of(sqlite_engine) - timedelta(seconds=1)).date()
     page.goto(f"{live_server.url}/?area={town}&{PERIOD}&metric=cases")
     wait_for_map(page, path[path["order"][1]]["siblings"])
     page.get_by_role("button", name="近7天").click()

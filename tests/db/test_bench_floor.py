@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 from dashboard import bench, db
 from dashboard.indicators import as_key
 from queries import case_analytics as ca
-from queries import floors
+from queries import floors, stamp
 from queries.cases import fetch_children_figures, fetch_kpis
 from queries.context import QueryContext
 from queries.coverage import fetch_coverage_trend
@@ -35,7 +35,7 @@ def close(a: float, b: float) -> bool:
 @pytest.mark.parametrize("name", OVERVIEW_LIKE)
 def test_overview_floor_computes_the_panels_figures(demo_engine: Engine, name: str) -> None:
     url = demo_engine.url.render_as_string(hide_password=False)
-    as_of = db.as_of(demo_engine).date()
+    as_of = stamp.as_of(demo_engine).date()
     areas = bench.pick_areas(url)
     sql, params = floors.floor_statements(areas, as_of, demo_engine.dialect.name)[name]
     with demo_engine.connect() as conn:
@@ -87,7 +87,7 @@ def test_floor_leaves_out_no_area_condition_below_the_root(sqlite_engine: Engine
     it, every scan is held to the area's subtree."""
     url = sqlite_engine.url.render_as_string(hide_password=False)
     areas = bench.pick_areas(url)
-    stmts = floors.floor_statements(areas, db.as_of(sqlite_engine).date(), "sqlite")
+    stmts = floors.floor_statements(areas, stamp.as_of(sqlite_engine).date(), "sqlite")
     county, _ = stmts["open_overview"]
     town, _ = stmts["drill_town"]
     assert "ancestor_code = :area" not in county
@@ -102,7 +102,7 @@ def test_case_page_floor_lists_as_many_rows_as_the_page() -> None:
 
 
 def _floor_rows(engine: Engine, area: str, root: bool) -> tuple[pd.DataFrame, dict]:
-    params = floors.case_page_params(area, db.as_of(engine).date())
+    params = floors.case_page_params(area, stamp.as_of(engine).date())
     sql = floors.case_page_sql(engine.dialect.name, root=root)
     with engine.connect() as conn:
         rows = pd.DataFrame(conn.execute(text(sql), params).mappings().all())

@@ -22,6 +22,7 @@ from dashboard import db
 from dashboard.factory import create_app
 from dashboard.schema import cases
 from dashboard.settings import Settings
+from queries import stamp
 from queries.cases import fetch_kpis
 from queries.context import QueryContext
 from tests import reference
@@ -97,6 +98,7 @@ from sqlalchemy import event
 from dashboard import db
 from dashboard.factory import create_app
 from queries.cases import fetch_children_figures
+from queries import stamp
 from queries.context import QueryContext
 
 app = create_app()
@@ -328,7 +330,7 @@ def test_dataset_facts_survive_a_new_case_and_follow_an_import(writable_sqlite: 
     try:
         with app.server.app_context():
             facts = fetch_dataset_facts(QueryContext(engine=engine))
-            assert facts == {k: v for k, v in db.meta(engine).items() if k not in VOLATILE_META}
+            assert facts == {k: v for k, v in stamp.meta(engine).items() if k not in VOLATILE_META}
             assert facts["synthetic"] == "1" and facts["source_zh"]
             assert not set(VOLATILE_META) & set(facts)
             facts["source_zh"] = "changed by a caller"  # a copy: the held facts stay
