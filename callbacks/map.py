@@ -34,9 +34,13 @@ def map_target(qctx: Any, code: str) -> tuple[str, str | None]:
     return code, None
 
 
-def update_map(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, Any, str, Any]:
-    """View -> the map and the selected area's card; a card with personal fields unmasked is
-    audited on every showing (the figures themselves come from the output cache)."""
+def update_map(_map_view: dict[str, Any] | None, data: dict[str, Any],
+               key: dict[str, Any] | None) -> tuple[Any, Any, str, Any, Any]:
+    """The map's view (``mapView`` of assets/clientside.js: the view without a metric the
+    browser switches to by itself) -> the map, the selected area's card and the colourings
+    of those metrics; the whole view (``data``) says which metric to draw. A card with
+    personal fields unmasked is audited on every showing (the figures themselves come from
+    the output cache)."""
     out = map_outputs(data, key)
     selected = (out[1] or {}).get("selected")
     if selected and out[3] is not None:
@@ -47,24 +51,28 @@ def update_map(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, A
 
 
 @cached_output
-def map_outputs(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, Any, str, Any]:
-    """View -> the map and the selected area's card. Same drawn area, selection and language
-    (only the metric or period changed): a Patch of colours and hover text, no geometry."""
+def map_outputs(data: dict[str, Any], key: dict[str, Any] | None
+                ) -> tuple[Any, Any, str, Any, Any]:
+    """View -> the map, the selected area's card and the colourings of the metrics the
+    browser switches between (:data:`layouts.map.BROWSER_METRICS`, from the same child
+    figures: a metric change among them sends no request). Same drawn area, selection and
+    language (only a server-drawn metric or the period changed): a Patch of colours and
+    hover text, no geometry."""
     qctx = query_context()
     view = checked_view(data, qctx)
     metric = map_metric(view.metric)
     parent, selected = map_target(qctx, view.area)
     assert view.start and view.end
-    frame = map_frame(qctx, current_app.config["COUNTYDASH_RULES"], parent, view.start,
-                      view.end, metric.name)
-    new_key = {"parent": parent, "selected": selected, "lang": view.lang}
-    if key and {k: key.get(k) for k in new_key} == new_key:
-        layer = parent_layer(qctx, parent, child_codes(qctx, parent))
-        patch = map_layout.metric_patch(frame, metric, view.lang, qctx.min_sample,
-                                        layer.labels, layer.bounds)
-        return patch, {**new_key, "metric": metric.name}, no_update, no_update
+    rules = current_app.config["COUNTYDASH_RULES"]
+    frame = map_frame(qctx, rules, parent, view.start, view.end, metric.name)
     codes = child_codes(qctx, parent)
     layer = parent_layer(qctx, parent, codes)
+    new_key = {"parent": parent, "selected": selected, "lang": view.lang}
+    colourings = browser_colourings(qctx, rules, view, parent, layer)
+    if key and {k: key.get(k) for k in new_key} == new_key:
+        patch = map_layout.metric_patch(frame, metric, view.lang, qctx.min_sample,
+                                        layer.labels, layer.bounds)
+        return patch, {**new_key, "metric": metric.name}, no_update, no_update, colourings
     frame = frame[frame["code"].isin(layer.codes)]
     fig = map_layout.map_figure(
         layer.geojson, frame, metric, view.lang, qctx.min_sample, layer.outline,
@@ -80,7 +88,25 @@ def map_outputs(data: dict[str, Any], key: dict[str, Any] | None) -> tuple[Any, 
         hint = t("map.hint_grid", view.lang)
     else:
         hint = t("map.hint", view.lang)
-    return fig, {**new_key, "metric": metric.name}, hint, card
+    return fig, {**new_key, "metric": metric.name}, hint, card, colourings
+
+
+def browser_colourings(qctx: Any, rules: Any, view: Any, parent: str, layer: Any
+                       ) -> dict[str, Any]:
+    """What ``metricFromStore`` of assets/clientside.js needs to switch the map to any of
+    :data:`layouts.map.BROWSER_METRICS` without a request: for the view they were made for
+    (area, period, language), each metric's :func:`layouts.map.metric_changes`. The child
+    figures are the map's own (one shared result); only the derived columns are computed
+    again."""
+    assert view.start and view.end
+    changes = {}
+    for name in map_layout.BROWSER_METRICS:
+        frame = map_frame(qctx, rules, parent, view.start, view.end, name)
+        changes[name] = map_layout.metric_changes(frame, map_metric(name), view.lang,
+                                                  qctx.min_sample, layer.labels, layer.bounds)
+    return {"for": {"area": view.area, "start": view.start.isoformat(),
+                    "end": view.end.isoformat(), "lang": view.lang},
+            "metrics": changes}
 
 
 def frame_is_bottom(qctx: Any, codes: tuple[str, ...]) -> bool:
@@ -89,11 +115,29 @@ def frame_is_bottom(qctx: Any, codes: tuple[str, ...]) -> bool:
 
 
 def register(app: Dash) -> None:
+    # the view without a metric the browser switches to by itself: a change among those
+    # sends no request (metricFromStore below); the server draws the rest
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="map_view"),
+        Output(ids.Map.VIEW, "data"), Input(ids.Shell.VIEW, "data"),
+        State(ids.Map.VIEW, "data"),
+    )
     app.callback(
         Output(ids.Map.GRAPH, "figure"), Output(ids.Map.KEY, "data"),
         Output(ids.Map.HINT, "children"), Output(ids.Map.CARD, "children"),
-        Input(ids.Shell.VIEW, "data"), State(ids.Map.KEY, "data"),
+        Output(ids.Map.METRICS, "data"),
+        Input(ids.Map.VIEW, "data"), State(ids.Shell.VIEW, "data"), State(ids.Map.KEY, "data"),
+        # the map's view is always set from the view: no call before it
+        prevent_initial_call=True,
     )(update_map)
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="metric_from_store"),
+        Output(ids.Map.GRAPH, "figure", allow_duplicate=True),
+        Output(ids.Map.KEY, "data", allow_duplicate=True),
+        Input(ids.Shell.VIEW, "data"), State(ids.Map.METRICS, "data"),
+        State(ids.Map.GRAPH, "figure"), State(ids.Map.KEY, "data"),
+        prevent_initial_call=True,
+    )
     # in the browser (assets/clientside.js): the picker shows the view's metric, and a new
     # metric only rewrites the URL (no request of their own; a metric change is one round
     # shorter)

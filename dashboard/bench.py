@@ -376,13 +376,51 @@ def period_to_url(start: str | None, end: str | None, search: str | None,
     return _query(params)
 
 
+def map_view(view: dict[str, Any] | None, current: dict[str, Any] | None
+             ) -> dict[str, Any] | None:
+    """``mapView``: the view -> the view the server's map reads, without a metric the
+    browser switches to by itself (None: unchanged, or no view yet)."""
+    from dashboard.metrics import DEFAULT_MAP_METRIC
+    from layouts.map import BROWSER_METRICS
+
+    if not view or not view.get("area"):
+        return None
+    shown = view.get("metric") or DEFAULT_MAP_METRIC
+    nxt = {**view, "metric": None if shown in BROWSER_METRICS else view.get("metric")}
+    return None if nxt == current else nxt
+
+
+def metric_from_store(view: dict[str, Any] | None, stored: dict[str, Any] | None,
+                      figure: dict[str, Any] | None, key: dict[str, Any] | None
+                      ) -> tuple[Any, Any]:
+    """``metricFromStore``: the view -> (the map's figure, its key) for a metric the browser
+    switches to by itself, from the colourings sent with the map for this view (None, None:
+    the server's)."""
+    from dashboard.metrics import DEFAULT_MAP_METRIC
+    from layouts.map import apply_changes
+
+    if not view or not stored or not stored.get("metrics") or not stored.get("for") \
+            or not figure or not figure.get("data"):
+        return None, None
+    want = view.get("metric") or DEFAULT_MAP_METRIC
+    changes, made = stored["metrics"].get(want), stored["for"]
+    if not changes or made.get("area") != view.get("area") \
+            or made.get("start") != view.get("start") or made.get("end") != view.get("end") \
+            or made.get("lang") != (view.get("lang") or "zh"):
+        return None, None
+    if key and key.get("metric") == want:
+        return None, None
+    return apply_changes(figure, changes), {**(key or {}), "metric": want}
+
+
 #: ``namespace.function_name`` of each browser-side callback -> its twin.
 CLIENTSIDE: dict[str, Callable[..., Any]] = {
     "countydash.drill_to": drill_to, "countydash.metric_value": metric_value,
     "countydash.metric_to_url": metric_to_url, "countydash.picker_dates": picker_dates,
     "countydash.page_wanted": page_wanted, "countydash.export_links": export_links,
     "countydash.view_from_url": view_from_url, "countydash.period_to_url": period_to_url,
-    "countydash.coverage_link": coverage_link,
+    "countydash.coverage_link": coverage_link, "countydash.map_view": map_view,
+    "countydash.metric_from_store": metric_from_store,
 }
 
 

@@ -35,6 +35,11 @@ class Map:
     HINT = "map-hint"
     CARD = "map-card"
     KEY = "map-key"
+    #: the view as the server's map callback reads it: without a metric the browser switches
+    #: to by itself (``mapView`` of assets/clientside.js)
+    VIEW = "map-view"
+    #: the colourings of those metrics for the view drawn (``metricFromStore``)
+    METRICS = "map-metrics"
 
 
 #: The period presets, in the order of their buttons.

@@ -38,6 +38,8 @@ def map_panel(lang: str = "zh") -> html.Section:
         className="panel map-panel",
         children=[
             dcc.Store(id=ids.Map.KEY),
+            dcc.Store(id=ids.Map.VIEW),
+            dcc.Store(id=ids.Map.METRICS),
             html.Div(className="map-head", children=[
                 html.H2(t("map.title", lang), className="panel-title"),
                 html.Label(t("map.metric", lang), htmlFor=ids.Map.METRIC,
@@ -330,29 +332,76 @@ def feature_outline(geojson: dict, code: str | None
     return lons, lats
 
 
+#: The map metrics the browser switches between by itself (assets/clientside.js
+#: ``metricFromStore``): their colourings come with the map, computed from the same child
+#: figures. The warning tier (an evaluation of every rule over the county) and the coverage
+#: index (statements of their own) are drawn by the server when asked for.
+BROWSER_METRICS: tuple[str, ...] = tuple(
+    name for name in MAP_METRICS if name not in ("warning_tier", "coverage_index"))
+
+
+def metric_changes(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,
+                   labels: Sequence[dict],
+                   bounds: tuple[float, float, float, float] | None = None,
+                   size: tuple[int, int] = (600, MAP_HEIGHT), label_size: int = 13
+                   ) -> dict[str, Any]:
+    """Only what changes with the metric (locations, values, hover text, colours, labels),
+    as property paths of the figure (``data.0.z``) and their values: the server's
+    :func:`metric_patch`, and the colourings the browser keeps for a metric change of its own
+    (``applyChanges`` of assets/clientside.js walks the same paths)."""
+    tr = _traces(frame, metric, lang, min_sample)
+    changes: dict[str, Any] = {
+        "data.0.locations": tr["ok_locations"],
+        "data.0.z": tr["ok_z"],
+        "data.0.text": tr["ok_text"],
+        "data.0.colorscale": tr["colorscale"],
+        "data.0.zmin": tr["zmin"],
+        "data.0.zmax": tr["zmax"],
+        "data.0.colorbar.title.text": tr["colorbar_title"],
+        "data.0.colorbar.tickvals": tr["tickvals"],
+        "data.0.colorbar.ticktext": tr["ticktext"],
+        "data.1.locations": tr["weak_locations"],
+        "data.1.z": [0] * len(tr["weak_locations"]),
+        "data.1.text": tr["weak_text"],
+    }
+    if len(labels) <= 60:
+        changes["data.3.text"] = uncluttered_texts(
+            labels, label_texts(labels, frame, metric, lang), bounds, size, label_size)
+    return changes
+
+
 def metric_patch(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,
                  labels: Sequence[dict],
                  bounds: tuple[float, float, float, float] | None = None,
                  size: tuple[int, int] = (600, MAP_HEIGHT), label_size: int = 13) -> Patch:
-    """Only what changes with the metric: locations, values, hover text, colours, labels."""
-    tr = _traces(frame, metric, lang, min_sample)
+    """:func:`metric_changes` as a Dash ``Patch`` of the figure (no geometry resent)."""
     patch = Patch()
-    patch["data"][0]["locations"] = tr["ok_locations"]
-    patch["data"][0]["z"] = tr["ok_z"]
-    patch["data"][0]["text"] = tr["ok_text"]
-    patch["data"][0]["colorscale"] = tr["colorscale"]
-    patch["data"][0]["zmin"] = tr["zmin"]
-    patch["data"][0]["zmax"] = tr["zmax"]
-    patch["data"][0]["colorbar"]["title"]["text"] = tr["colorbar_title"]
-    patch["data"][0]["colorbar"]["tickvals"] = tr["tickvals"]
-    patch["data"][0]["colorbar"]["ticktext"] = tr["ticktext"]
-    if len(labels) <= 60:
-        patch["data"][3]["text"] = uncluttered_texts(
-            labels, label_texts(labels, frame, metric, lang), bounds, size, label_size)
-    patch["data"][1]["locations"] = tr["weak_locations"]
-    patch["data"][1]["z"] = [0] * len(tr["weak_locations"])
-    patch["data"][1]["text"] = tr["weak_text"]
+    for path, value in metric_changes(frame, metric, lang, min_sample, labels, bounds, size,
+                                      label_size).items():
+        *head, last = path.split(".")
+        target = patch
+        for part in head:
+            target = target[int(part) if part.isdigit() else part]
+        target[last] = value
     return patch
+
+
+def apply_changes(figure: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``figure`` with :func:`metric_changes` applied, copied along the changed paths only
+    (the geometry stays shared): what ``applyChanges`` of assets/clientside.js does in the
+    browser."""
+    out: dict[str, Any] = dict(figure)
+    for path, value in changes.items():
+        *head, last = path.split(".")
+        node: Any = out
+        for part in head:
+            key: Any = int(part) if isinstance(node, list) else part
+            child = node[key] if isinstance(node, list) else node.get(key)
+            copy = list(child) if isinstance(child, list) else dict(child or {})
+            node[key] = copy
+            node = copy
+        node[int(last) if isinstance(node, list) else last] = value
+    return out
 
 
 def grid_card(info: dict[str, object], latest: pd.DataFrame, lang: str) -> html.Div:

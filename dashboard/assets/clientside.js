@@ -212,6 +212,63 @@
     return query(params);
   }
 
+  // layouts.map.BROWSER_METRICS (tests/browser/test_clientside.py checks it): the metrics
+  // whose colourings come with the map, so that switching to one sends no request
+  var BROWSER_METRICS = ['cases', 'cases_per_1k', 'open_now', 'overdue_now', 'median_hours',
+                         'within_sla_rate'];
+
+  function browserMetric(view) {
+    return BROWSER_METRICS.indexOf(view.metric || DEFAULT_METRIC) >= 0;
+  }
+
+  // the view -> the view the server's map reads (callbacks.map.update_map): without a
+  // metric the browser switches to by itself; unchanged, no update (and no request)
+  function mapView(view, current) {
+    if (!view || !view.area) { return window.dash_clientside.no_update; }
+    var next = Object.assign({}, view, {metric: browserMetric(view) ? null : view.metric});
+    return JSON.stringify(next) === JSON.stringify(current) ?
+      window.dash_clientside.no_update : next;
+  }
+
+  // the figure with layouts.map.metric_changes applied, copied along the changed paths only
+  // (the geometry stays shared); layouts.map.apply_changes is its twin
+  function applyChanges(figure, changes) {
+    var out = Object.assign({}, figure);
+    Object.keys(changes).forEach(function (path) {
+      var parts = path.split('.');
+      var node = out;
+      for (var i = 0; i < parts.length - 1; i++) {
+        var key = Array.isArray(node) ? Number(parts[i]) : parts[i];
+        var child = node[key];
+        var copy = Array.isArray(child) ? child.slice() : Object.assign({}, child || {});
+        node[key] = copy;
+        node = copy;
+      }
+      var last = parts[parts.length - 1];
+      node[Array.isArray(node) ? Number(last) : last] = changes[path];
+    });
+    return out;
+  }
+
+  // the view -> [the map's figure, its key] for a metric the browser switches to by itself,
+  // from the colourings the server sent with the map for this very view (area, period,
+  // language); anything else is the server's (a new view, a server-drawn metric)
+  function metricFromStore(view, stored, figure, key) {
+    var none = window.dash_clientside.no_update;
+    if (!view || !stored || !stored.metrics || !stored['for'] || !figure || !figure.data) {
+      return [none, none];
+    }
+    var want = view.metric || DEFAULT_METRIC;
+    var changes = stored.metrics[want];
+    var made = stored['for'];
+    if (!changes || made.area !== view.area || made.start !== view.start ||
+        made.end !== view.end || made.lang !== (view.lang || 'zh')) {
+      return [none, none];
+    }
+    if (key && key.metric === want) { return [none, none]; }
+    return [applyChanges(figure, changes), Object.assign({}, key, {metric: want})];
+  }
+
   // a table's rows in the order of its sort_by (sort_action "custom"): a column with a
   // rank column beside it ("tier" and "rank") sorts by the rank, numbers as numbers, text in
   // the reader's collation (pinyin for names); no sort is the server's order (`order`)
@@ -250,7 +307,7 @@
       drill_to: drillTo, metric_value: metricValue, metric_to_url: metricToUrl,
       picker_dates: pickerDates, page_wanted: pageWanted, export_links: exportLinks,
       view_from_url: viewFromUrl, period_to_url: periodToUrl, sort_rows: sortRows,
-      coverage_link: coverageLink
+      coverage_link: coverageLink, map_view: mapView, metric_from_store: metricFromStore
     }
   });
 })();

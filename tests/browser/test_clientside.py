@@ -256,3 +256,71 @@ def test_the_browser_makes_the_view_the_server_would_make() -> None:
             want = replace(parse_query(search), start=date.fromisoformat(start[:10]),
                            end=date.fromisoformat(end[:10]), problems=())
             assert parse_query(written) == want, written
+
+
+def _map_store_cases() -> tuple[list, list]:
+    """(mapView cases, metricFromStore cases): a view per metric kind, the store made for it
+    or for another view, a key already showing the metric."""
+    from layouts.map import BROWSER_METRICS
+
+    base = {"area": "211122001", "start": P, "end": "2026-11-21", "lang": "zh", "cat": None,
+            "src": None, "problems": []}
+    views = [{**base, "metric": m} for m in (None, "cases", "open_now", "warning_tier",
+                                             "coverage_index", "nope")]
+    views.append({**base, "metric": "cases", "lang": "en"})
+    map_cases = [(v, None) for v in views] + [
+        (views[1], {**views[1], "metric": None}),  # unchanged: no update
+        (views[3], {**views[1], "metric": None}), (None, None), ({**base, "area": None}, None)]
+    figure = {"data": [{"locations": ["a"], "z": [1], "text": ["甲"],
+                        "colorbar": {"title": {"text": "件"}}, "geojson": {"g": 1}},
+                       {"locations": [], "z": [], "text": []}, {"lon": [1]},
+                       {"text": ["甲"]}], "layout": {"uirevision": "x"}}
+    store = {"for": {"area": base["area"], "start": P, "end": "2026-11-21", "lang": "zh"},
+             "metrics": {m: {"data.0.z": [i], "data.0.colorbar.title.text": m,
+                             "data.3.text": [m], "data.1.locations": [f"w{i}"]}
+                         for i, m in enumerate(BROWSER_METRICS)}}
+    key = {"parent": "211122001", "selected": None, "lang": "zh", "metric": "overdue_now"}
+    store_cases = [(v, store, figure, key) for v in views] + [
+        (views[1], {**store, "for": {**store["for"], "start": "2026-01-01"}}, figure, key),
+        (views[1], store, figure, {**key, "metric": "cases"}),  # shown already
+        (views[1], None, figure, key), (views[1], store, None, key),
+        (views[2], store, figure, None)]
+    return map_cases, store_cases
+
+
+def test_map_metric_in_the_browser_matches_its_python_twins(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """``mapView`` and ``metricFromStore`` give what their twins give (the benchmark's
+    renderer runs the twins), and the browser's list of metrics it switches to by itself is
+    the server's (layouts.map.BROWSER_METRICS)."""
+    from layouts.map import BROWSER_METRICS
+
+    map_cases, store_cases = _map_store_cases()
+    got = [in_browser(watched_page, live_server, "map_view", map_cases),
+           in_browser(watched_page, live_server, "metric_from_store", store_cases)]
+    want = [[bench.map_view(*c) for c in map_cases],
+            [list(bench.metric_from_store(*c)) for c in store_cases]]
+    assert got == want, json.dumps([got, want], ensure_ascii=False)
+    # the twins themselves: browser metrics leave the map's view without a metric, a
+    # server-drawn one keeps it; the store applies only to its own view and a new metric
+    assert [v["metric"] if v else v for v in want[0][:7]] == [
+        None, None, None, "warning_tier", "coverage_index", "nope", None]
+    assert want[0][7] is None and want[0][8]["metric"] == "warning_tier"
+    assert want[0][9] is None and want[0][10] is None
+    figure, key = store_cases[0][2], store_cases[0][3]
+    assert want[1][0] == [None, None]  # overdue_now (the default) is shown already
+    cases_fig, cases_key = want[1][1]
+    i = BROWSER_METRICS.index("cases")
+    assert cases_fig["data"][0]["z"] == [i] and cases_fig["data"][3]["text"] == ["cases"]
+    assert cases_fig["data"][0]["colorbar"]["title"]["text"] == "cases"
+    assert cases_fig["data"][0]["geojson"] == figure["data"][0]["geojson"]
+    assert cases_fig["data"][2] == figure["data"][2] and cases_key == {**key, "metric": "cases"}
+    assert figure["data"][0]["z"] == [1]  # the figure given is left as it was
+    assert want[1][3:7] == [[None, None]] * 4  # server-drawn, unknown, another language
+    assert want[1][7:11] == [[None, None]] * 4  # another period, shown already, no store
+    assert want[1][11][1] == {"metric": "open_now"}
+    js = watched_page.page.evaluate(
+        "() => fetch('/assets/clientside.js').then(r => r.text())")
+    listed = js.split("var BROWSER_METRICS = [", 1)[1].split("]", 1)[0]
+    assert [m.strip().strip("'") for m in listed.replace("\n", "").split(",")] == list(
+        BROWSER_METRICS)
+    watched_page.assert_clean()

@@ -160,11 +160,30 @@ def test_period_preset_sets_the_period_and_follows_the_language(  # type: ignore
     watched_page.assert_clean()
 
 
-def test_map_metric_change_patches_colours_only(watched_page, live_server, path) -> None:  # type: ignore[no-untyped-def]
+FIGURE_JS = """() => {
+  const gd = document.querySelector('#map-graph .js-plotly-plot');
+  return [0, 1, 3].map(i => ({locations: gd.data[i].locations || null, z: gd.data[i].z || null,
+                              text: gd.data[i].text || null, zmax: gd.data[i].zmax || null}));
+}"""
+
+
+def test_map_metric_change_is_made_in_the_browser(watched_page, live_server, path) -> None:  # type: ignore[no-untyped-def]
+    """A metric whose colourings came with the map (layouts.map.BROWSER_METRICS) is shown
+    without a request, and exactly as the server draws it for a fresh URL; a server-drawn
+    metric (the warning tier) is asked for, as colours only (no geometry), and the way back
+    is in the browser again."""
     page = watched_page.page
     town = path["order"][0]
+    villages = path[path["order"][1]]["siblings"]
+    # what the server draws for open_now, from a fresh URL
+    page.goto(f"{live_server.url}/?area={town}&{PERIOD}&metric=open_now")
+    wait_for_map(page, villages)
+    page.wait_for_function("document.querySelector('#map-graph .js-plotly-plot').data[0]"
+                           ".text.join('').includes('当前未办结')", timeout=20_000)
+    drawn = page.evaluate(FIGURE_JS)
+
     page.goto(f"{live_server.url}/?area={town}&{PERIOD}&metric=cases")
-    wait_for_map(page, path[path["order"][1]]["siblings"])
+    wait_for_map(page, villages)
     responses: list[str] = []
     page.on("response", lambda r: responses.append(r.text())
             if "_dash-update-component" in r.url else None)
@@ -176,16 +195,33 @@ def test_map_metric_change_patches_colours_only(watched_page, live_server, path)
     page.wait_for_url("**metric=open_now**", timeout=20_000)
     page.wait_for_function(
         "document.querySelector('#map-graph .js-plotly-plot').data[0]"
-        ".hovertemplate !== undefined && document.querySelector('#map-graph .js-plotly-plot')"
-        ".data[0].text.join('').includes('当前未办结')", timeout=20_000)
+        ".text.join('').includes('当前未办结')", timeout=20_000)
     page.wait_for_timeout(500)
-    figure_updates = [r for r in responses if '"map-graph"' in r]
-    assert figure_updates, "the map was not updated"
+    assert not [o for o in outputs if "map-" in o], outputs  # no request for the map
+    assert page.evaluate(FIGURE_JS) == drawn
     # the KPI cards, the child table and the coverage panel do not show the metric: not
     # asked again (callbacks.shell.panel_view); the coverage link follows it in the browser
     assert not [o for o in outputs if "overview-" in o or "coverage-overview" in o], outputs
     assert "metric=open_now" in page.locator("#coverage-more").get_attribute("href")
+
+    # the warning tier is the server's: asked for, colours only
+    page.locator("#map-metric").click()
+    page.get_by_text("预警等级", exact=True).last.click()
+    page.wait_for_url("**metric=warning_tier**", timeout=20_000)
+    page.wait_for_function(
+        "document.querySelector('#map-graph .js-plotly-plot').data[0]"
+        ".text.join('').includes('预警')", timeout=20_000)
+    figure_updates = [r for r in responses if '"map-graph"' in r]
+    assert figure_updates, "the warning tier is drawn by the server"
     assert all('"geojson"' not in r and "FeatureCollection" not in r for r in figure_updates)
+    # and back, in the browser
+    page.locator("#map-metric").click()
+    page.get_by_text("当前未办结", exact=True).last.click()
+    page.wait_for_url("**metric=open_now**", timeout=20_000)
+    page.wait_for_function(
+        "document.querySelector('#map-graph .js-plotly-plot').data[0]"
+        ".text.join('').includes('当前未办结')", timeout=20_000)
+    assert page.evaluate(FIGURE_JS) == drawn
     watched_page.assert_clean()
 
 

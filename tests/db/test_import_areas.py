@@ -332,7 +332,8 @@ def check_map_callback(engine: Engine, tmp_path: Path, monkeypatch: pytest.Monke
     with app.server.test_request_context("/"):
         for area in (root, child):
             store = {"area": area, "start": "2026-10-01", "end": "2026-10-31", "lang": "en"}
-            fig, key, hint, card = map_cb.update_map(store, None)
+            fig, key, hint, card, colourings = map_cb.update_map(store, store, None)
+            assert colourings["for"]["area"] == area and "cases" in colourings["metrics"]
             kids = table(engine, "areas")
             n = int((kids["parent_code"] == area).sum())
             data = fig.to_dict()["data"] if hasattr(fig, "to_dict") else fig["data"]

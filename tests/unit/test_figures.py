@@ -149,3 +149,50 @@ def test_gini_card_of_one_judged_branch_shows_no_figure() -> None:
     assert cards["index_mean"][0] != "—" and cards["index_mean"][1]
     many = shown(trend_frame())
     assert many["gini"] == ("0.150", True)
+
+
+def test_a_metric_switched_in_the_browser_draws_what_the_server_draws() -> None:
+    """The colourings sent with the map (layouts.map.metric_changes), applied to the map of
+    any metric (apply_changes, the twin of the browser's applyChanges), give the map the
+    server draws for that metric (a property set to None is plotly's default, as one left
+    out), with the geometry shared, not copied; the server's Patch changes the same paths."""
+    import json
+
+    from dashboard.metrics import map_metric
+    from layouts.map import BROWSER_METRICS, apply_changes, map_figure, metric_changes
+
+    geojson = {"type": "FeatureCollection",
+               "features": [square("a", 120.0), square("b", 121.0), square("c", 122.0)]}
+    frame = pd.DataFrame({
+        "code": ["a", "b", "c"], "name": ["甲村", "乙村", "丙村"], "households": [100, 0, 50],
+        "cases": [40, 3, 25], "open_now": [10, 2, 5], "overdue_now": [3, 0, 2],
+        "median_hours": [12.0, float("nan"), 30.0], "cases_per_1k": [400.0, float("nan"), 500.0],
+        "within_sla_rate": [0.7, 1 / 3, 0.4], "warning_tier": [0.0, float("nan"), 2.0],
+        "coverage_index": [80.0, 60.0, float("nan")]})
+    labels = [{"code": c, "name": n, "lon": 120.5 + i, "lat": 30.5, "area": 1.0}
+              for i, (c, n) in enumerate(zip("abc", frame["name"], strict=True))]
+    bounds = (120.0, 30.0, 123.0, 31.0)
+
+    def drawn(name: str) -> dict:
+        return map_figure(geojson, frame, map_metric(name), "zh", 20, [], labels, bounds,
+                          revision="p", selected="b")
+
+    def plain(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if v is not None}
+        return [plain(v) for v in value] if isinstance(value, list) else value
+
+    checked = 0
+    for shown in ("cases", "within_sla_rate", "warning_tier", "coverage_index"):
+        before = drawn(shown)
+        kept = json.dumps(before, sort_keys=True)
+        for name in BROWSER_METRICS:
+            changes = metric_changes(frame, map_metric(name), "zh", 20, labels, bounds)
+            after = apply_changes(before, changes)
+            assert json.dumps(plain(after), sort_keys=True) == json.dumps(
+                plain(drawn(name)), sort_keys=True), (shown, name)
+            assert after["data"][0]["geojson"] is before["data"][0]["geojson"]
+            checked += 1
+        assert json.dumps(before, sort_keys=True) == kept  # the figure given is not changed
+    assert checked == 4 * len(BROWSER_METRICS) == 24
+    assert "warning_tier" not in BROWSER_METRICS and "coverage_index" not in BROWSER_METRICS
