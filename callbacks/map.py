@@ -10,7 +10,7 @@ from flask import current_app
 
 from callbacks.context import audit_pii_view, cached_output, checked_view, query_context
 from dashboard import ids
-from dashboard.charts import map_frame
+from dashboard.charts import map_frame, with_derived
 from dashboard.i18n import t
 from dashboard.metrics import map_metric
 from geodata.service import parent_layer
@@ -63,17 +63,18 @@ def map_outputs(data: dict[str, Any], key: dict[str, Any] | None
     metric = map_metric(view.metric)
     parent, selected = map_target(qctx, view.area)
     assert view.start and view.end
-    rules = current_app.config["COUNTYDASH_RULES"]
-    frame = map_frame(qctx, rules, parent, view.start, view.end, metric.name)
+    frame = map_frame(qctx, current_app.config["COUNTYDASH_RULES"], parent, view.start,
+                      view.end, metric.name)
     codes = child_codes(qctx, parent)
     layer = parent_layer(qctx, parent, codes)
     new_key = {"parent": parent, "selected": selected, "lang": view.lang}
-    colourings = browser_colourings(qctx, rules, view, parent, layer)
+    # the children drawn (a child without geometry is in no trace, nor in the colour scale)
+    frame = frame[frame["code"].isin(layer.codes)]
+    colourings = browser_colourings(view, frame, layer, qctx.min_sample)
     if key and {k: key.get(k) for k in new_key} == new_key:
         patch = map_layout.metric_patch(frame, metric, view.lang, qctx.min_sample,
                                         layer.labels, layer.bounds)
         return patch, {**new_key, "metric": metric.name}, no_update, no_update, colourings
-    frame = frame[frame["code"].isin(layer.codes)]
     fig = map_layout.map_figure(
         layer.geojson, frame, metric, view.lang, qctx.min_sample, layer.outline,
         layer.labels, layer.bounds, revision=parent, selected=selected,
@@ -91,19 +92,16 @@ def map_outputs(data: dict[str, Any], key: dict[str, Any] | None
     return fig, {**new_key, "metric": metric.name}, hint, card, colourings
 
 
-def browser_colourings(qctx: Any, rules: Any, view: Any, parent: str, layer: Any
-                       ) -> dict[str, Any]:
+def browser_colourings(view: Any, frame: Any, layer: Any, min_sample: int) -> dict[str, Any]:
     """What ``metricFromStore`` of assets/clientside.js needs to switch the map to any of
     :data:`layouts.map.BROWSER_METRICS` without a request: for the view they were made for
-    (area, period, language), each metric's :func:`layouts.map.metric_changes`. The child
-    figures are the map's own (one shared result); only the derived columns are computed
-    again."""
+    (area, period, language), each metric's :func:`layouts.map.metric_changes`, from the
+    map's own child figures (``frame``: the drawn children)."""
     assert view.start and view.end
-    changes = {}
-    for name in map_layout.BROWSER_METRICS:
-        frame = map_frame(qctx, rules, parent, view.start, view.end, name)
-        changes[name] = map_layout.metric_changes(frame, map_metric(name), view.lang,
-                                                  qctx.min_sample, layer.labels, layer.bounds)
+    derived = with_derived(frame)
+    changes = {name: map_layout.metric_changes(derived, map_metric(name), view.lang,
+                                               min_sample, layer.labels, layer.bounds)
+               for name in map_layout.BROWSER_METRICS}
     return {"for": {"area": view.area, "start": view.start.isoformat(),
                     "end": view.end.isoformat(), "lang": view.lang},
             "metrics": changes}
