@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.context import cached_output, changed, checked_view, last_full_day, query_context
 from dashboard import ids
@@ -74,9 +74,13 @@ def url_view(search: str | None, current: dict[str, Any] | None) -> tuple[Any, A
     return store, shell.alerts(messages)
 
 
-def update_navbar(data: dict[str, Any], pathname: str | None) -> tuple[list, list, list]:
-    """View -> navbar, breadcrumb and footer (the period presets come with the page: they
-    change with the language only, and new preset buttons fire their URL writer)."""
+def update_navbar(_panel: dict[str, Any] | None, data: dict[str, Any], pathname: str | None
+                  ) -> tuple[list, list, list]:
+    """The panels' view (the view without the map's metric) -> navbar, breadcrumb and
+    footer, their links made from the whole view (``data``); a metric change rewrites the
+    links' metric in the browser (``linkMetric`` of assets/clientside.js) and asks for no
+    navbar. The period presets come with the page: they change with the language only, and
+    new preset buttons fire their URL writer."""
     user = current_user()
     return navbar_outputs(data, pathname, (user.username, user.role) if user else None)
 
@@ -184,10 +188,20 @@ def register(app: Dash) -> None:
     app.callback(
         Output(ids.Shell.NAVBAR, "children"), Output(ids.Shell.BREADCRUMB, "children"),
         Output(ids.Shell.FOOTER, "children"),
-        Input(ids.Shell.VIEW, "data"), State(ids.Shell.URL, "pathname"),
+        Input(ids.Shell.PANEL_VIEW, "data"), State(ids.Shell.VIEW, "data"),
+        State(ids.Shell.URL, "pathname"),
         # the view is always set after a page's first URL: no call before it
         prevent_initial_call=True,
     )(update_navbar)
+    # the view's metric -> the links to views (navbar, language switch, breadcrumb), in the
+    # browser: a metric change asks the server for no navbar
+    app.clientside_callback(
+        ClientsideFunction(namespace="countydash", function_name="link_metric"),
+        Output(ids.Shell.view_link(ALL), "href"),  # type: ignore[arg-type]
+        Input(ids.Shell.VIEW, "data"),
+        State(ids.Shell.view_link(ALL), "href"),  # type: ignore[arg-type]
+        prevent_initial_call=True,
+    )
     app.clientside_callback(
         ClientsideFunction(namespace="countydash", function_name="page_wanted"),
         Output(ids.Shell.PAGE_WANT, "data"),

@@ -413,6 +413,25 @@ def metric_from_store(view: dict[str, Any] | None, stored: dict[str, Any] | None
     return apply_changes(figure, changes), {**(key or {}), "metric": want}
 
 
+def link_metric(view: dict[str, Any] | None, hrefs: list[Any] | None) -> list[Any] | None:
+    """``linkMetric``: the view -> the links to views with the view's metric (None: none
+    changed)."""
+    if not view or not isinstance(hrefs, list):
+        return None
+    out = []
+    for href in hrefs:
+        if not isinstance(href, str):
+            out.append(href)
+            continue
+        path, _, search = href.partition("?")
+        params = _first_params(search)
+        params.pop("metric", None)
+        if view.get("metric"):
+            params["metric"] = view["metric"]
+        out.append(path + _query(params))
+    return out if out != hrefs else None
+
+
 #: ``namespace.function_name`` of each browser-side callback -> its twin.
 CLIENTSIDE: dict[str, Callable[..., Any]] = {
     "countydash.drill_to": drill_to, "countydash.metric_value": metric_value,
@@ -420,7 +439,7 @@ CLIENTSIDE: dict[str, Callable[..., Any]] = {
     "countydash.page_wanted": page_wanted, "countydash.export_links": export_links,
     "countydash.view_from_url": view_from_url, "countydash.period_to_url": period_to_url,
     "countydash.coverage_link": coverage_link, "countydash.map_view": map_view,
-    "countydash.metric_from_store": metric_from_store,
+    "countydash.metric_from_store": metric_from_store, "countydash.link_metric": link_metric,
 }
 
 
@@ -1240,7 +1259,8 @@ def summarise(raw: list[dict[str, Any]], floors: dict[str, float]) -> list[dict[
                  else floors.get(item["name"], math.nan))
         p50 = percentile(cold, 0.5)
         sum_p50 = percentile([t.sum_ms for t in item["cold"]], 0.5)
-        slowest = max(item["cold"][0].requests, key=lambda r: r.app_ms)
+        # an interaction made in the browser alone (a metric change) sends no request
+        slowest = max(item["cold"][0].requests, key=lambda r: r.app_ms, default=None)
         trips = [t.critical_round_trip_ms for t in item["cold"]]
         out.append({
             "name": item["name"],
@@ -1270,7 +1290,7 @@ def summarise(raw: list[dict[str, Any]], floors: dict[str, float]) -> list[dict[
             "bytes": int(statistics.median(t.wire_bytes for t in item["cold"])),
             "requests": len(item["cold"][0].requests),
             "rounds": len({r.round for r in item["cold"][0].requests}),
-            "slowest_cold_callback": slowest.key,
+            "slowest_cold_callback": slowest.key if slowest else None,
         })
     return out
 

@@ -21,6 +21,15 @@ class Shell:
     VIEW_URL = "shell-view-url"
     VIEW_ASK = "shell-view-ask"
     PANEL_VIEW = "shell-panel-view"
+    #: the navbar's and the breadcrumb's links to views: their metric follows the view in
+    #: the browser (``linkMetric`` of assets/clientside.js), so a metric change asks the
+    #: server for no navbar
+    VIEW_LINK = "shell-view-link"
+
+    @staticmethod
+    def view_link(name: str) -> dict[str, str]:
+        """Pattern-matching id of one link to a view (``nav/cases``, ``lang``, ``crumb/<code>``)."""
+        return {"type": Shell.VIEW_LINK, "index": name}
 
 
 class Overview:

@@ -77,6 +77,7 @@ def navbar(lang: str, county_name: str, demo: bool, pathname: str, lang_href: st
         dcc.Link(
             t(key, lang),
             href=path + query,
+            id=ids.Shell.view_link(f"nav{path}"),
             className="nav-link" + (" active" if pathname == path else ""),
         )
         for path, key in NAV_PAGES
@@ -88,13 +89,15 @@ def navbar(lang: str, county_name: str, demo: bool, pathname: str, lang_href: st
     if user:
         if user[1] == "county":
             links.append(dcc.Link(t("audit.title", lang), href="/audit" + query,
+                                  id=ids.Shell.view_link("nav/audit"),
                                   className="nav-link" + (" active" if pathname == "/audit"
                                                           else "")))
         right.append(html.Span(className="nav-user", children=[
             f"{user[0]} · {t('role.' + user[1], lang)}",
             html.A(t("logout", lang), href="/logout"),
         ]))
-    right.append(html.A(t("lang.switch", lang), href=lang_href, className="lang-switch"))
+    right.append(html.A(t("lang.switch", lang), href=lang_href, className="lang-switch",
+                        id=ids.Shell.view_link("lang")))
     return [
         html.Div(className="brand", children=[
             html.Span(county_name, className="brand-county"),
@@ -108,13 +111,14 @@ def navbar(lang: str, county_name: str, demo: bool, pathname: str, lang_href: st
 def breadcrumb(lineage: Sequence[tuple[str, str]], hrefs: Sequence[str]) -> list[object]:
     """Area path from the caller's root to the current area; every step but the last links."""
     items: list[object] = []
-    for i, ((_code, name), href) in enumerate(zip(lineage, hrefs, strict=True)):
+    for i, ((code, name), href) in enumerate(zip(lineage, hrefs, strict=True)):
         if i:
             items.append(html.Span("›", className="crumb-sep", **{"aria-hidden": "true"}))
         if i == len(lineage) - 1:
             items.append(html.Span(name, className="crumb current", **{"aria-current": "page"}))
         else:
-            items.append(dcc.Link(name, href=href, className="crumb"))
+            items.append(dcc.Link(name, href=href, className="crumb",
+                                  id=ids.Shell.view_link(f"crumb/{code}")))
     return items
 
 

@@ -212,6 +212,26 @@
     return query(params);
   }
 
+  // the view -> the links to views (navbar, language switch, breadcrumb) with the view's
+  // metric: the server wrote them for the view without it changing (callbacks.shell
+  // update_navbar reads the panels' view), so only the metric is rewritten here
+  function linkMetric(view, hrefs) {
+    var none = window.dash_clientside.no_update;
+    if (!view || !Array.isArray(hrefs)) { return none; }
+    var changed = false;
+    var out = hrefs.map(function (href) {
+      if (typeof href !== 'string') { return href; }
+      var at = href.indexOf('?');
+      var path = at < 0 ? href : href.slice(0, at);
+      var params = new URLSearchParams(at < 0 ? '' : href.slice(at + 1));
+      if (view.metric) { params.set('metric', view.metric); } else { params.delete('metric'); }
+      var next = path + query(params);
+      changed = changed || next !== href;
+      return next;
+    });
+    return changed ? out : none;
+  }
+
   // layouts.map.BROWSER_METRICS (tests/browser/test_clientside.py checks it): the metrics
   // whose colourings come with the map, so that switching to one sends no request
   var BROWSER_METRICS = ['cases', 'cases_per_1k', 'open_now', 'overdue_now', 'median_hours',
@@ -307,7 +327,8 @@
       drill_to: drillTo, metric_value: metricValue, metric_to_url: metricToUrl,
       picker_dates: pickerDates, page_wanted: pageWanted, export_links: exportLinks,
       view_from_url: viewFromUrl, period_to_url: periodToUrl, sort_rows: sortRows,
-      coverage_link: coverageLink, map_view: mapView, metric_from_store: metricFromStore
+      coverage_link: coverageLink, map_view: mapView, metric_from_store: metricFromStore,
+      link_metric: linkMetric
     }
   });
 })();

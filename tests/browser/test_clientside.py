@@ -324,3 +324,27 @@ def test_map_metric_in_the_browser_matches_its_python_twins(watched_page, live_s
     assert [m.strip().strip("'") for m in listed.replace("\n", "").split(",")] == list(
         BROWSER_METRICS)
     watched_page.assert_clean()
+
+
+def test_link_metric_matches_its_python_twin(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """``linkMetric``: the links to views (navbar, language switch, breadcrumb) take the
+    view's metric, written where ``to_query`` writes it; the twin gives the same hrefs, and
+    they are the hrefs the server writes for the view with that metric."""
+    view = View.from_store({"area": "211122001", "start": P, "end": "2026-11-21",
+                            "lang": "zh"})
+    hrefs = ["/" + to_query(view), "/cases" + to_query(view), "/?" + "lang=en&area=211122001",
+             "/audit" + to_query(replace(view, metric="cases")), "/coverage", None]
+    cases = [({**view.to_store(), "metric": m}, hrefs) for m in (
+        "open_now", "cases", None, "warning_tier")]
+    cases += [(None, hrefs), ({**view.to_store(), "metric": None}, ["/", "/cases?area=1"]),
+              ({**view.to_store(), "metric": "open_now"}, "not a list")]
+    got = in_browser(watched_page, live_server, "link_metric", cases)
+    want = [bench.link_metric(*c) for c in cases]
+    assert got == want, json.dumps([got, want], ensure_ascii=False)
+    first = want[0]
+    assert first[0] == "/" + to_query(replace(view, metric="open_now"))
+    assert first[1] == "/cases" + to_query(replace(view, metric="open_now"))
+    assert first[4] == "/coverage?metric=open_now" and first[5] is None
+    assert want[2][3] == "/audit" + to_query(view)  # no metric: the default, left out
+    assert want[4] is None and want[5] is None and want[6] is None  # nothing to change
+    watched_page.assert_clean()
