@@ -99,8 +99,13 @@ def browser_colourings(view: Any, frame: Any, layer: Any, min_sample: int) -> di
     map's own child figures (``frame``: the drawn children)."""
     assert view.start and view.end
     derived = with_derived(frame)
+    # the labels are the areas' names for each of these metrics (the tier's carry its word):
+    # placed once, not once per metric (declutter is half of a metric's colouring)
+    placed = map_layout.placed_labels(layer.labels, derived, map_metric("cases"), view.lang,
+                                      layer.bounds)
     changes = {name: map_layout.metric_changes(derived, map_metric(name), view.lang,
-                                               min_sample, layer.labels, layer.bounds)
+                                               min_sample, layer.labels, layer.bounds,
+                                               placed=placed)
                for name in map_layout.BROWSER_METRICS}
     return {"for": {"area": view.area, "start": view.start.isoformat(),
                     "end": view.end.isoformat(), "lang": view.lang},

@@ -343,12 +343,14 @@ BROWSER_METRICS: tuple[str, ...] = tuple(
 def metric_changes(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,
                    labels: Sequence[dict],
                    bounds: tuple[float, float, float, float] | None = None,
-                   size: tuple[int, int] = (600, MAP_HEIGHT), label_size: int = 13
-                   ) -> dict[str, Any]:
+                   size: tuple[int, int] = (600, MAP_HEIGHT), label_size: int = 13,
+                   placed: Sequence[str] | None = None) -> dict[str, Any]:
     """Only what changes with the metric (locations, values, hover text, colours, labels),
     as property paths of the figure (``data.0.z``) and their values: the server's
     :func:`metric_patch`, and the colourings the browser keeps for a metric change of its own
-    (``applyChanges`` of assets/clientside.js walks the same paths)."""
+    (``applyChanges`` of assets/clientside.js walks the same paths). ``placed``: the labels'
+    texts when the caller has them already (:func:`placed_labels`: the same for every metric
+    but the tier)."""
     tr = _traces(frame, metric, lang, min_sample)
     changes: dict[str, Any] = {
         "data.0.locations": tr["ok_locations"],
@@ -365,9 +367,19 @@ def metric_changes(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: i
         "data.1.text": tr["weak_text"],
     }
     if len(labels) <= 60:
-        changes["data.3.text"] = uncluttered_texts(
-            labels, label_texts(labels, frame, metric, lang), bounds, size, label_size)
+        changes["data.3.text"] = list(placed) if placed is not None else placed_labels(
+            labels, frame, metric, lang, bounds, size, label_size)
     return changes
+
+
+def placed_labels(labels: Sequence[dict], frame: pd.DataFrame, metric: Metric, lang: str,
+                  bounds: tuple[float, float, float, float] | None = None,
+                  size: tuple[int, int] = (600, MAP_HEIGHT), label_size: int = 13
+                  ) -> list[str]:
+    """The labels' texts as the map draws them for ``metric``: :func:`label_texts` with the
+    ones :func:`declutter` drops left empty."""
+    return uncluttered_texts(labels, label_texts(labels, frame, metric, lang), bounds, size,
+                             label_size)
 
 
 def metric_patch(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,

@@ -184,9 +184,6 @@ def test_map_metric_change_is_made_in_the_browser(watched_page, live_server, pat
 
     page.goto(f"{live_server.url}/?area={town}&{PERIOD}&metric=cases")
     wait_for_map(page, villages)
-    responses: list[str] = []
-    page.on("response", lambda r: responses.append(r.text())
-            if "_dash-update-component" in r.url else None)
     outputs: list[str] = []
     page.on("request", lambda r: outputs.append(r.post_data_json["output"])
             if "_dash-update-component" in r.url else None)
@@ -209,14 +206,17 @@ def test_map_metric_change_is_made_in_the_browser(watched_page, live_server, pat
 
     # the warning tier is the server's: asked for, colours only
     page.locator("#map-metric").click()
-    page.get_by_text("预警等级", exact=True).last.click()
+    with page.expect_response(lambda r: "_dash-update-component" in r.url
+                              and "map-graph" in (r.request.post_data or ""),
+                              timeout=20_000) as asked:
+        page.get_by_text("预警等级", exact=True).last.click()
+    tier = asked.value.text()
+    assert '"map-graph"' in tier, "the warning tier is drawn by the server"
+    assert '"geojson"' not in tier and "FeatureCollection" not in tier
     page.wait_for_url("**metric=warning_tier**", timeout=20_000)
     page.wait_for_function(
         "document.querySelector('#map-graph .js-plotly-plot').data[0]"
         ".text.join('').includes('预警')", timeout=20_000)
-    figure_updates = [r for r in responses if '"map-graph"' in r]
-    assert figure_updates, "the warning tier is drawn by the server"
-    assert all('"geojson"' not in r and "FeatureCollection" not in r for r in figure_updates)
     # and back, in the browser
     page.locator("#map-metric").click()
     page.get_by_text("当前未办结", exact=True).last.click()

@@ -159,7 +159,13 @@ def test_a_metric_switched_in_the_browser_draws_what_the_server_draws() -> None:
     import json
 
     from dashboard.metrics import map_metric
-    from layouts.map import BROWSER_METRICS, apply_changes, map_figure, metric_changes
+    from layouts.map import (
+        BROWSER_METRICS,
+        apply_changes,
+        map_figure,
+        metric_changes,
+        placed_labels,
+    )
 
     geojson = {"type": "FeatureCollection",
                "features": [square("a", 120.0), square("b", 121.0), square("c", 122.0)]}
@@ -195,4 +201,10 @@ def test_a_metric_switched_in_the_browser_draws_what_the_server_draws() -> None:
             checked += 1
         assert json.dumps(before, sort_keys=True) == kept  # the figure given is not changed
     assert checked == 4 * len(BROWSER_METRICS) == 24
+    # the labels placed once serve every browser metric (callbacks.map.browser_colourings)
+    placed = placed_labels(labels, frame, map_metric("cases"), "zh", bounds)
+    for name in BROWSER_METRICS:
+        assert metric_changes(frame, map_metric(name), "zh", 20, labels, bounds,
+                              placed=placed) == metric_changes(frame, map_metric(name), "zh",
+                                                               20, labels, bounds), name
     assert "warning_tier" not in BROWSER_METRICS and "coverage_index" not in BROWSER_METRICS
