@@ -133,11 +133,14 @@ def register(app: Dash) -> None:
         # the map's view is always set from the view: no call before it
         prevent_initial_call=True,
     )(update_map)
+    # a new metric, or new colourings: a map drawn for the metric the view had when it was
+    # asked for, while the user picked another meanwhile, takes the one picked (Dash 4 also
+    # holds a callback back while another writes its outputs; this does not rely on it)
     app.clientside_callback(
         ClientsideFunction(namespace="countydash", function_name="metric_from_store"),
         Output(ids.Map.GRAPH, "figure", allow_duplicate=True),
         Output(ids.Map.KEY, "data", allow_duplicate=True),
-        Input(ids.Shell.VIEW, "data"), State(ids.Map.METRICS, "data"),
+        Input(ids.Shell.VIEW, "data"), Input(ids.Map.METRICS, "data"),
         State(ids.Map.GRAPH, "figure"), State(ids.Map.KEY, "data"),
         prevent_initial_call=True,
     )

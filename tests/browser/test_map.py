@@ -228,6 +228,47 @@ def test_map_metric_change_is_made_in_the_browser(watched_page, live_server, pat
     watched_page.assert_clean()
 
 
+def test_a_metric_picked_while_the_map_is_on_its_way_is_the_one_shown(  # type: ignore[no-untyped-def]
+        watched_page, live_server, path) -> None:
+    """The map is asked for with the view's metric of that moment; a metric picked before
+    it arrives (its colourings are not here yet) is applied when it arrives, with them."""
+    page = watched_page.page
+    town = path["order"][0]
+    page.goto(f"{live_server.url}/?area={town}&{PERIOD}&metric=cases")
+    wait_for_map(page, path[path["order"][1]]["siblings"])
+    held: list[object] = []
+
+    def hold_map(route) -> None:  # type: ignore[no-untyped-def]
+        if "map-graph" in (route.request.post_data or ""):
+            held.append(route)  # sent on below, once the metric is picked
+        else:
+            route.continue_()
+
+    page.route("**/_dash-update-component*", hold_map)
+    page.get_by_role("button", name="近7天").click()  # a new period: the server's map
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1, "the new period asks the server for the map"
+    asked = held[0].request.post_data_json  # type: ignore[attr-defined]
+    view = next(s["value"] for s in asked["state"] if s["id"] == ids.Shell.VIEW)
+    assert view["metric"] == "cases"  # drawn with the metric of that moment
+    page.locator("#map-metric").click()
+    page.get_by_text("当前未办结", exact=True).last.click()
+    page.wait_for_url("**metric=open_now**", timeout=20_000)
+    page.wait_for_timeout(300)
+    held[0].continue_()  # type: ignore[attr-defined]
+    page.wait_for_function(
+        "document.querySelector('#map-graph .js-plotly-plot').data[0]"
+        ".text.join('').includes('当前未办结')", timeout=20_000)
+    page.wait_for_timeout(500)
+    texts = page.evaluate("document.querySelector('#map-graph .js-plotly-plot').data[0].text")
+    assert texts and all("当前未办结" in x for x in texts), texts
+    page.unroute("**/_dash-update-component*")
+    watched_page.assert_clean()
+
+
 def test_map_unknown_and_malformed_area(watched_page, live_server) -> None:  # type: ignore[no-untyped-def]
     page = watched_page.page
     page.goto(f"{live_server.url}/?area=%3Cscript%3E&metric=nope")
