@@ -167,6 +167,17 @@ FIGURE_JS = """() => {
 }"""
 
 
+def pick_metric(page, label: str, name: str, shown: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick the metric ``label`` in the map's picker; wait for the URL to name it and for the
+    map's hover text to show ``shown``."""
+    page.locator("#map-metric").click()
+    page.get_by_text(label, exact=True).last.click()
+    page.wait_for_url(f"**metric={name}**", timeout=20_000)
+    page.wait_for_function(
+        "document.querySelector('#map-graph .js-plotly-plot').data[0]"
+        f".text.join('').includes({shown!r})", timeout=20_000)
+
+
 def test_map_metric_change_is_made_in_the_browser(watched_page, live_server, path) -> None:  # type: ignore[no-untyped-def]
     """A metric whose colourings came with the map (layouts.map.BROWSER_METRICS) is shown
     without a request, and exactly as the server draws it for a fresh URL; a server-drawn
@@ -187,12 +198,7 @@ def test_map_metric_change_is_made_in_the_browser(watched_page, live_server, pat
     outputs: list[str] = []
     page.on("request", lambda r: outputs.append(r.post_data_json["output"])
             if "_dash-update-component" in r.url else None)
-    page.locator("#map-metric").click()
-    page.get_by_text("当前未办结", exact=True).last.click()
-    page.wait_for_url("**metric=open_now**", timeout=20_000)
-    page.wait_for_function(
-        "document.querySelector('#map-graph .js-plotly-plot').data[0]"
-        ".text.join('').includes('当前未办结')", timeout=20_000)
+    pick_metric(page, "当前未办结", "open_now", "当前未办结")
     page.wait_for_timeout(500)
     # no request at all: the map's colours came with it; the KPI cards, the child table and
     # the coverage panel do not show the metric (callbacks.shell.panel_view); the links to
@@ -217,13 +223,7 @@ def test_map_metric_change_is_made_in_the_browser(watched_page, live_server, pat
     page.wait_for_function(
         "document.querySelector('#map-graph .js-plotly-plot').data[0]"
         ".text.join('').includes('预警')", timeout=20_000)
-    # and back, in the browser
-    page.locator("#map-metric").click()
-    page.get_by_text("当前未办结", exact=True).last.click()
-    page.wait_for_url("**metric=open_now**", timeout=20_000)
-    page.wait_for_function(
-        "document.querySelector('#map-graph .js-plotly-plot').data[0]"
-        ".text.join('').includes('当前未办结')", timeout=20_000)
+    pick_metric(page, "当前未办结", "open_now", "当前未办结")  # and back, in the browser
     assert page.evaluate(FIGURE_JS) == drawn
     watched_page.assert_clean()
 
