@@ -331,6 +331,11 @@ def trend_spec(trend: pd.DataFrame, lang: str, height: int = 420,
     cols = {c: [None if math.isnan(v) else v
                 for v in trend[c].to_numpy(dtype=float)[kept].tolist()]
             for c in ("bottom_mean", "top_mean", "index_mean", "quintile_gap", "gini")}
+    # a Gini over fewer than two judged branches is 0 by arithmetic, not an even spread: not
+    # drawn (the index still is), as the cards and the sentence say (spread_cards)
+    judged = (trend["judged"].to_numpy(dtype=float)[kept].tolist() if "judged" in trend
+              else [2.0] * len(cols["gini"]))
+    cols["gini"] = [g if n >= 2 else None for g, n in zip(cols["gini"], judged, strict=True)]
     months = [_day(m) for m in trend["month"].to_numpy(dtype=object)[kept].tolist()]
     x = [m.isoformat() for m in months]
     gap = t("coverage.trend.gap", lang)
@@ -391,7 +396,7 @@ def trend_spec(trend: pd.DataFrame, lang: str, height: int = 420,
         layout["xaxis"].update(matches="x2", showticklabels=False)
         layout["yaxis"]["domain"] = [0.424, 1.0]
         layout["xaxis2"] = {**xaxis, "anchor": "y2"}
-        top = max(v for v in cols["gini"] if v is not None)
+        top = max((v for v in cols["gini"] if v is not None), default=0.0)
         layout["yaxis2"] = {**axis, "anchor": "x2", "domain": [0.0, 0.324],
                             "range": [0, max(top * 1.3, 0.05)], "tickformat": ".2f",
                             "title": {"text": t("coverage.trend.gini_axis", lang)}}
@@ -405,7 +410,7 @@ def trend_spec(trend: pd.DataFrame, lang: str, height: int = 420,
              "text": f"<b>{fmt_gini(val)}</b>", "showarrow": False, "yshift": 14,
              "xanchor": anchor, "font": {"color": GINI, "size": 15}}
             for xx, val, anchor in ((x[0], first["gini"], "left"),
-                                    (x[-1], last["gini"], "right"))]
+                                    (x[-1], last["gini"], "right")) if val is not None]
     layout["annotations"] = notes
     # the plain dict (a figure Dash sends as it is: no copy into a go.Figure and out again)
     return {"data": traces, "layout": layout}
@@ -440,14 +445,14 @@ def lorenz_figure(values: Sequence[float] | np.ndarray, first_values: Sequence[f
         x=lx, y=ly, mode="lines", fill="tonexty", fillcolor=GAP_FILL,
         line={"color": WEAK, "width": 3}, text=hover, hovertemplate="%{text}<extra></extra>",
         name=t("coverage.lorenz.month", lang, month=month_label(month, lang),
-               gini=fmt_gini(gini(values)))))
+               gini=fmt_gini(gini(values) if len(values) >= 2 else None))))
     if first_values is not None and first_month is not None and first_month != month:
         fx, fy = lorenz(first_values)
         fig.add_trace(go.Scatter(
             x=fx, y=fy, mode="lines", hoverinfo="skip",
             line={"color": FIRST, "width": 2},
             name=t("coverage.lorenz.month", lang, month=month_label(first_month, lang),
-                   gini=fmt_gini(gini(first_values)))))
+                   gini=fmt_gini(gini(first_values) if len(first_values) >= 2 else None))))
     _base_layout(fig, height)
     fig.update_layout(
         showlegend=True,

@@ -42,18 +42,31 @@ def test_coverage_trend_dict_passes_plotly_validation(compact: bool) -> None:
 @pytest.mark.parametrize("compact", [True, False])
 def test_coverage_trend_of_one_branch_names_no_band(compact: bool) -> None:
     """A village with one judged branch has no top and bottom fifth (the gap is NaN, the
-    two lines the same branch): no "gap —" labels and no line names over one another."""
+    two lines the same branch): no "gap —" labels, no line names over one another and no
+    Gini (0 by arithmetic)."""
     one = trend_frame().assign(judged=1, bottom_mean=70.0, top_mean=70.0,
                                quintile_gap=float("nan"))
     texts = [a.text for a in go.Figure(trend_figure(one, "zh", compact=compact)
                                        .to_plotly_json()).layout.annotations]
     assert not any("—" in s for s in texts), texts
-    assert len(texts) == (0 if compact else 2)  # the full figure keeps its two row titles
+    # nor a Gini: over one branch it is 0 by arithmetic, not an even spread; the index is drawn
+    assert texts == []
+    fig = trend_figure(one, "zh", compact=compact)
+    assert all(y is not None for y in fig.data[2].y)  # the mean index, every month
+    if not compact:
+        assert all(y is None for y in fig.data[3].y)  # the Gini row: nothing
     # the first month with a band gets its gap again
     grown = one.copy()
     grown.loc[grown.index[-1], ["bottom_mean", "quintile_gap"]] = [50.0, 20.0]
     texts = [a.text for a in trend_figure(grown, "zh", compact=compact).layout.annotations]
-    assert sum("20" in s for s in texts) == 1 and len(texts) == (3 if compact else 5)
+    assert sum("20" in s for s in texts) == 1 and len(texts) == 3
+    # two judged branches in the last month: its Gini is drawn and labelled
+    two = grown.copy()
+    two.loc[two.index[-1], "judged"] = 2
+    full = trend_figure(two, "zh")
+    assert [y is not None for y in full.data[3].y] == [False] * (len(two) - 1) + [True]
+    label = f"<b>{two['gini'].iloc[-1]:.3f}</b>"
+    assert [a.text for a in full.layout.annotations].count(label) == 1
 
 
 def test_coverage_trend_rows_sit_where_make_subplots_puts_them() -> None:
@@ -208,3 +221,16 @@ def test_a_metric_switched_in_the_browser_draws_what_the_server_draws() -> None:
                               placed=placed) == metric_changes(frame, map_metric(name), "zh",
                                                                20, labels, bounds), name
     assert "warning_tier" not in BROWSER_METRICS and "coverage_index" not in BROWSER_METRICS
+
+
+def test_lorenz_of_one_branch_names_no_gini() -> None:
+    """One branch: its Lorenz curve is the equality line and its Gini 0 by arithmetic; the
+    legend says "—", as the cards do. Two or more: the Gini."""
+    from dashboard.indicators import gini
+    from layouts.coverage import fmt_gini, lorenz_figure
+
+    one = lorenz_figure([80.0], [70.0], date(2026, 11, 1), date(2024, 1, 1), "zh")
+    names = [tr.name for tr in one.data[1:]]
+    assert len(names) == 2 and all("—" in n and "0.000" not in n for n in names), names
+    many = lorenz_figure([80.0, 40.0, 60.0], None, date(2026, 11, 1), None, "zh")
+    assert fmt_gini(gini([80.0, 40.0, 60.0])) in many.data[1].name
