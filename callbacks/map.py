@@ -72,9 +72,11 @@ def map_outputs(data: dict[str, Any], key: dict[str, Any] | None
     frame = frame[frame["code"].isin(layer.codes)]
     colourings = browser_colourings(view, frame, layer, qctx.min_sample)
     if key and {k: key.get(k) for k in new_key} == new_key:
-        patch = map_layout.metric_patch(frame, metric, view.lang, qctx.min_sample,
-                                        layer.labels, layer.bounds)
-        return patch, {**new_key, "metric": metric.name}, no_update, no_update, colourings
+        # a browser metric's colouring is made already (the warning tier and coverage not)
+        changes = colourings["metrics"].get(metric.name) or map_layout.metric_changes(
+            frame, metric, view.lang, qctx.min_sample, layer.labels, layer.bounds)
+        return (map_layout.as_patch(changes), {**new_key, "metric": metric.name}, no_update,
+                no_update, colourings)
     fig = map_layout.map_figure(
         layer.geojson, frame, metric, view.lang, qctx.min_sample, layer.outline,
         layer.labels, layer.bounds, revision=parent, selected=selected,

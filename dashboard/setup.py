@@ -36,7 +36,7 @@ def init_database(engine: Engine, *, demo: bool = False, seed: int = 7,
     if not is_empty(engine):
         if not replace:
             raise RuntimeError("the database already holds data; use --replace to rebuild it")
-        clear(engine)
+        delete_all_rows(engine)
     from dashboard.demo import build_demo, write_demo
 
     frames = build_demo(seed=seed, as_of=as_of, scale=scale)  # type: ignore[arg-type]
@@ -91,11 +91,6 @@ def create_demo_users(engine: Engine) -> None:
         if fetch_user(engine, username) is None:
             insert_user(engine, username=username, password_hash=hash_password(password),
                         role=role, area_code=areas.get(role), pii=role == "county")
-
-
-def clear(engine: Engine) -> None:
-    """Delete every row of the shared tables (children first)."""
-    delete_all_rows(engine)
 
 
 @contextmanager

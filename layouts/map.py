@@ -2,7 +2,7 @@
 
 No tiles by default (a blank style whose label glyphs the app serves itself, see
 ``dashboard.glyphs``): the parent's outline and the children's names make the
-background deliberate. When only the metric changes, :func:`metric_patch` updates colours and
+background deliberate. When only the metric changes, :func:`as_patch` updates colours and
 hover text without resending geometry.
 """
 
@@ -347,7 +347,7 @@ def metric_changes(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: i
                    placed: Sequence[str] | None = None) -> dict[str, Any]:
     """Only what changes with the metric (locations, values, hover text, colours, labels),
     as property paths of the figure (``data.0.z``) and their values: the server's
-    :func:`metric_patch`, and the colourings the browser keeps for a metric change of its own
+    :func:`as_patch`, and the colourings the browser keeps for a metric change of its own
     (``applyChanges`` of assets/clientside.js walks the same paths). ``placed``: the labels'
     texts when the caller has them already (:func:`placed_labels`: the same for every metric
     but the tier)."""
@@ -382,14 +382,10 @@ def placed_labels(labels: Sequence[dict], frame: pd.DataFrame, metric: Metric, l
                              label_size)
 
 
-def metric_patch(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,
-                 labels: Sequence[dict],
-                 bounds: tuple[float, float, float, float] | None = None,
-                 size: tuple[int, int] = (600, MAP_HEIGHT), label_size: int = 13) -> Patch:
+def as_patch(changes: dict[str, Any]) -> Patch:
     """:func:`metric_changes` as a Dash ``Patch`` of the figure (no geometry resent)."""
     patch = Patch()
-    for path, value in metric_changes(frame, metric, lang, min_sample, labels, bounds, size,
-                                      label_size).items():
+    for path, value in changes.items():
         *head, last = path.split(".")
         target = patch
         for part in head:
