@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import pickle
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from flask import current_app, has_app_context
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context
 from flask_caching import Cache
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 cache = Cache()
+log = logging.getLogger(__name__)
 
 #: The packages whose code shapes what is cached.
 CODE_PACKAGES = ("callbacks", "dashboard", "geodata", "layouts", "queries")
@@ -91,6 +93,9 @@ def memoised(name: str, ctx: Any, on: str, args: tuple[Any, ...], kwargs: dict[s
     the key (an atomic ``add``) and computes; the others wait for its result, and compute it
     themselves only if the claim ends without one (a failed or a killed computation)."""
     key = cache_key(name, ctx, on, args, kwargs)
+    pending = _pending()
+    if pending is not None and key in pending:
+        return pending[key]  # type: ignore[no-any-return]
     claim = key + CLAIMED
     if shared:
         hit, claimed = _get_or_claim(key, claim)
@@ -152,7 +157,13 @@ def _get_or_claim(key: str, claim: str) -> tuple[Any, bool]:
 
 def _store(key: str, value: Any, claim: str | None) -> None:
     """Cache ``value`` under ``key`` and give up ``claim`` (if held): on Redis in one round
-    trip (a pipeline, without MULTI), elsewhere two calls."""
+    trip (a pipeline, without MULTI), elsewhere two calls. Inside a request of an app with
+    :func:`init_write_behind`, a result no other request waits for (no claim) is written
+    after the response has gone out."""
+    pending = _pending()
+    if pending is not None and claim is None:
+        pending[key] = value
+        return
     backend = _redis()
     if backend is None or claim is None:
         cache.set(key, value)
@@ -166,6 +177,65 @@ def _store(key: str, value: Any, claim: str | None) -> None:
              ex=timeout if timeout != -1 else None)
     pipe.delete(prefix + claim)
     pipe.execute()
+
+
+#: ``flask.g`` attribute of a request's writes held back until its response has gone out.
+WRITES = "countydash_cache_writes"
+
+
+def _pending() -> dict[str, Any] | None:
+    """The current request's held-back writes, or None outside a write-behind request."""
+    return g.get(WRITES) if has_request_context() else None
+
+
+def init_write_behind(server: Flask) -> None:
+    """Write a request's newly computed results to the cache after its response has gone out.
+
+    A cold callback request computed its result, then waited for one or two cache writes
+    (pickling and a Redis round trip each, 0.2-0.4 ms) before its response could leave; the
+    user waited for them too. Now the writes are held in the request (:func:`_store`: not a
+    shared result's, which another request may be waiting for) and sent in one go - on Redis
+    one pipeline - when the server closes the response, after its last byte is written
+    (WSGI ``close``; gunicorn's workers then close the connection). A request that fails
+    before its response writes what it computed when its context ends."""
+
+    @server.before_request
+    def _hold() -> None:
+        g.setdefault(WRITES, {})
+
+    @server.after_request
+    def _after(response: Response) -> Response:
+        writes = g.pop(WRITES, None)
+        if writes:
+            response.call_on_close(functools.partial(write_all, cache.cache, writes))
+        return response
+
+    @server.teardown_request
+    def _failed(_exc: BaseException | None) -> None:
+        writes = g.pop(WRITES, None)  # left only when after_request did not run
+        if writes:
+            write_all(cache.cache, writes)
+
+
+def write_all(backend: Any, writes: dict[str, Any]) -> None:
+    """Store ``writes`` (key -> value) in ``backend``: on Redis one pipeline, else one call
+    each. Errors are the cache's own business: a result not stored is computed again."""
+    from cachelib.redis_base import BaseRedisCache
+
+    if isinstance(backend, BaseRedisCache):
+        prefix = backend._get_prefix()
+        timeout = backend._normalize_timeout(None)
+        pipe = backend._write_client.pipeline(transaction=False)
+        for key, value in writes.items():
+            pipe.set(prefix + key, backend.serializer.dumps(value),
+                     ex=timeout if timeout != -1 else None)
+        try:
+            pipe.execute()
+        except Exception as exc:  # noqa: BLE001 - the response has gone: a log line, no more
+            log.warning("cache writes after a response failed: %s", exc)
+        return
+    for key, value in writes.items():
+        backend.set(key, value)
 
 
 def _wait_for(key: str, claim: str) -> Any:

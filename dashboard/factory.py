@@ -14,7 +14,7 @@ from flask import request
 
 from dashboard import db, migrate
 from dashboard.auth import init_auth
-from dashboard.cache import cache
+from dashboard.cache import cache, init_write_behind
 from dashboard.export_routes import register_export_routes
 from dashboard.glyphs import register_glyph_route, register_style_route
 from dashboard.i18n import t
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     server.config["COUNTYDASH_RULES_VERSION"] = rules_fingerprint(rules)
     server.config["SECRET_KEY"] = settings.secret_key
     cache.init_app(server, config=settings.cache_config())
+    init_write_behind(server)
     register_glyph_route(server)
     register_style_route(server, settings.map_tile_url)
     register_export_routes(server)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -25,6 +27,19 @@ from dashboard.settings import normalise_url
 AS_OF = date(2026, 11, 22)
 SEED = 7
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+class ClosingClient(FlaskClient):
+    """Flask's test client, closing each response as a WSGI server does once the last byte
+    has gone out: the app writes a request's new cache entries then
+    (:func:`dashboard.cache.init_write_behind`). Werkzeug's client closes a response only
+    when buffered, or when the test calls ``close()``."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):  # type: ignore[no-untyped-def]
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+Flask.test_client_class = ClosingClient
 
 
 def skip_or_fail(reason: str) -> None:

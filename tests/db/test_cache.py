@@ -461,3 +461,82 @@ def test_a_shared_result_is_computed_once_for_requests_that_miss_it_together(
         started = time.monotonic()
         assert memoised("dead", Ctx(), "all", ("x",), {}, lambda: {"ok": 1}, True) == {"ok": 1}
         assert 0.5 < time.monotonic() - started < cache_module.CLAIM_SECONDS + 1
+
+
+@pytest.mark.parametrize("backend", ["simple", "redis"])
+def test_a_request_writes_its_results_after_its_response(backend: str, request) -> None:
+    """dashboard.cache.init_write_behind: a result computed in a request is held back while
+    the response is built (the same request reads it back without computing it again), and
+    is in the cache once the response is closed - on Redis with its timeout; a request that
+    fails still writes what it computed. A shared result (claimed) is written at once:
+    another request may be waiting for it."""
+    from flask import Flask
+
+    from dashboard.cache import cache, cache_key, init_write_behind, memoised
+
+    server = Flask(__name__)
+    config: dict[str, object] = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 600}
+    if backend == "redis":
+        prefix = request.getfixturevalue("redis_prefix")
+        config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": REDIS_URL,
+                  "CACHE_KEY_PREFIX": prefix, "CACHE_DEFAULT_TIMEOUT": 600}
+    cache.init_app(server, config=config)
+    init_write_behind(server)
+
+    class Ctx:
+        def cache_key(self) -> str:
+            return "test"
+
+        def version_for(self, _on: str) -> str:
+            return "v1"
+
+    computed: list[str] = []
+    seen_in_request: dict[str, object] = {}
+
+    def compute(name: str) -> dict:
+        computed.append(name)
+        return {"name": name}
+
+    def key(name: str) -> str:
+        with server.app_context():  # the key carries the app's rules fingerprint
+            return cache_key(name, Ctx(), "all", (), {})
+
+    @server.get("/ok")
+    def ok() -> str:
+        first = memoised("held", Ctx(), "all", (), {}, lambda: compute("held"))
+        again = memoised("held", Ctx(), "all", (), {}, lambda: compute("held"))
+        memoised("shared", Ctx(), "all", (), {}, lambda: compute("shared"), True)
+        seen_in_request["held"] = cache.get(key("held"))
+        seen_in_request["shared"] = cache.get(key("shared"))
+        assert first == again == {"name": "held"}
+        return "ok"
+
+    @server.get("/fails")
+    def fails() -> str:
+        memoised("before-failure", Ctx(), "all", (), {}, lambda: compute("before-failure"))
+        raise RuntimeError("after computing")
+
+    client = server.test_client()
+    response = client.get("/ok")
+    assert response.status_code == 200
+    assert computed == ["held", "shared"]  # read back from the request, not computed twice
+    assert seen_in_request == {"held": None, "shared": {"name": "shared"}}
+    response.close()
+    with server.app_context():
+        assert cache.get(key("held")) == {"name": "held"}
+    if backend == "redis":
+        import redis
+
+        ttl = redis.Redis.from_url(REDIS_URL).ttl(prefix + key("held"))
+        assert 0 < ttl <= 600
+
+    server.config["PROPAGATE_EXCEPTIONS"] = False
+    failed = client.get("/fails")
+    assert failed.status_code == 500
+    failed.close()
+    with server.app_context():
+        assert cache.get(key("before-failure")) == {"name": "before-failure"}
+        # the next request finds what the first wrote: nothing computed again
+        computed.clear()
+    assert client.get("/ok").status_code == 200
+    assert computed == []
