@@ -10,7 +10,7 @@ from flask import current_app
 
 from callbacks.context import audit_pii_view, cached_output, checked_view, query_context
 from dashboard import ids
-from dashboard.charts import map_frame, with_derived
+from dashboard.charts import figure_columns, map_frame
 from dashboard.i18n import t
 from dashboard.metrics import map_metric
 from geodata.service import parent_layer
@@ -80,6 +80,7 @@ def map_outputs(data: dict[str, Any], key: dict[str, Any] | None
     fig = map_layout.map_figure(
         layer.geojson, frame, metric, view.lang, qctx.min_sample, layer.outline,
         layer.labels, layer.bounds, revision=parent, selected=selected,
+        changes=colourings["metrics"].get(metric.name),  # a browser metric's: made already
     )
     card = None
     if selected:
@@ -100,12 +101,12 @@ def browser_colourings(view: Any, frame: Any, layer: Any, min_sample: int) -> di
     (area, period, language), each metric's :func:`layouts.map.metric_changes`, from the
     map's own child figures (``frame``: the drawn children)."""
     assert view.start and view.end
-    derived = with_derived(frame)
+    columns = figure_columns(frame)
     # the labels are the areas' names for each of these metrics (the tier's carry its word):
     # placed once, not once per metric (declutter is half of a metric's colouring)
-    placed = map_layout.placed_labels(layer.labels, derived, map_metric("cases"), view.lang,
+    placed = map_layout.placed_labels(layer.labels, columns, map_metric("cases"), view.lang,
                                       layer.bounds)
-    changes = {name: map_layout.metric_changes(derived, map_metric(name), view.lang,
+    changes = {name: map_layout.metric_changes(columns, map_metric(name), view.lang,
                                                min_sample, layer.labels, layer.bounds,
                                                placed=placed)
                for name in map_layout.BROWSER_METRICS}

@@ -18,7 +18,7 @@ from plotly.colors import sample_colorscale
 from dashboard import ids
 from dashboard.i18n import t
 from dashboard.metrics import Metric
-from layouts.map import BORDER, NEUTRAL, OUTLINE, _traces, label_texts
+from layouts.map import BORDER, LABELS_MAX, NEUTRAL, OUTLINE, _traces, label_texts
 
 #: Charts of the overview that get PNG / SVG links (keys of the server's chart registry).
 OVERVIEW_CHARTS: tuple[str, ...] = ("map", "stages", "categories", "coverage")
@@ -99,7 +99,7 @@ def static_map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: 
     xs, ys = _path(outline)
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": OUTLINE, "width": 2.5},
                              hoverinfo="skip", showlegend=False))
-    if len(labels) <= 60:
+    if len(labels) <= LABELS_MAX:
         fig.add_trace(go.Scatter(
             x=[p["lon"] for p in labels], y=[p["lat"] for p in labels], mode="text",
             text=label_texts(labels, frame, metric, lang), hoverinfo="skip", showlegend=False,

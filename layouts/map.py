@@ -9,7 +9,7 @@ hover text without resending geometry.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -63,6 +63,10 @@ def map_panel(lang: str = "zh") -> html.Section:
     )
 
 
+#: The most areas whose names the map prints (a county's 5,000 grids carry none).
+LABELS_MAX = 60
+
+
 def format_value(metric: Metric, value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -75,14 +79,20 @@ def format_value(metric: Metric, value: float) -> str:
     return f"{int(round(value)):,}"
 
 
-def judged_mask(frame: pd.DataFrame, metric: Metric, min_sample: int) -> np.ndarray:
+#: The children's figures as the map reads them: a frame, or its columns as arrays
+#: (:func:`dashboard.charts.figure_columns`: the map's callback colours six metrics from one
+#: set of columns, where each frame column read cost a few microseconds more).
+Columns = pd.DataFrame | Mapping[str, Any]
+
+
+def judged_mask(frame: Columns, metric: Metric, min_sample: int) -> np.ndarray:
     """True for the areas with a judgeable value; False for those with too few cases (or no
     value) to judge. A numpy mask: the map's few dozen rows, split by boolean frame indexing,
     cost 0.3-0.5 ms a showing."""
-    values = frame[metric.name].to_numpy(dtype=float)
+    values = np.asarray(frame[metric.name], dtype=float)
     ok = ~np.isnan(values)
     if metric.needs_sample:
-        ok &= frame["cases"].to_numpy() >= min_sample
+        ok &= np.asarray(frame["cases"]) >= min_sample
     return ok
 
 
@@ -99,9 +109,9 @@ TIER_SCALE = [[0.0, "#c62828"], [1 / 6, "#c62828"], [1 / 6, "#f4c430"], [0.5, "#
               [0.5, "#2f6fbf"], [5 / 6, "#2f6fbf"], [5 / 6, "#e4e9f0"], [1.0, "#e4e9f0"]]
 
 
-def _tier_traces(frame: pd.DataFrame, metric: Metric, lang: str, none_colour: str) -> dict:
+def _tier_traces(frame: Columns, metric: Metric, lang: str, none_colour: str) -> dict:
     """Categorical colouring: 0 red, 1 yellow, 2 blue, 3 no warning; NaN = not judged."""
-    values = frame[metric.name].to_numpy(dtype=float)
+    values = np.asarray(frame[metric.name], dtype=float)
     mask = ~np.isnan(values)
     codes, names = frame["code"].tolist(), frame["name"].tolist()
     ok = [i for i, judged in enumerate(mask.tolist()) if judged]
@@ -123,7 +133,7 @@ def _tier_traces(frame: pd.DataFrame, metric: Metric, lang: str, none_colour: st
     }
 
 
-def label_texts(labels: Sequence[dict], frame: pd.DataFrame, metric: Metric, lang: str
+def label_texts(labels: Sequence[dict], frame: Columns, metric: Metric, lang: str
                 ) -> list[str]:
     """Area names on the map; with the tier metric the tier word goes with the name, so the
     tier is never told by colour alone."""
@@ -187,12 +197,12 @@ def declutter(labels: Sequence[dict], bounds: tuple[float, float, float, float] 
     return shown
 
 
-def _traces(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,
+def _traces(frame: Columns, metric: Metric, lang: str, min_sample: int,
             none_colour: str = TIER_SCALE[-1][1]) -> dict:
     if metric.fmt == "tier":
         return _tier_traces(frame, metric, lang, none_colour)
     mask = judged_mask(frame, metric, min_sample)
-    values = frame[metric.name].to_numpy(dtype=float)
+    values = np.asarray(frame[metric.name], dtype=float)
     codes, names = frame["code"].tolist(), frame["name"].tolist()
     ok = [i for i, judged in enumerate(mask.tolist()) if judged]
     weak = [i for i, judged in enumerate(mask.tolist()) if not judged]
@@ -248,37 +258,44 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
                revision: str, selected: str | None = None, style: str = "light",
                background: str = "#f7f9fc", label_colour: str = "#1b2430",
                label_size: int = 13, size: tuple[int, int] = (600, MAP_HEIGHT),
-               show_scale: bool = True) -> dict[str, Any]:
+               show_scale: bool = True, changes: dict[str, Any] | None = None
+               ) -> dict[str, Any]:
     """The choropleth of the children in ``frame`` (columns code, name, cases, metric).
 
     Trace 0 holds judgeable areas coloured by the metric, trace 1 the areas with too little
     data in a neutral grey, trace 2 the parent's outline, trace 3 the labels, trace 4 the
-    selected area's outline.
+    selected area's outline. What depends on the metric is :func:`metric_changes` - the same
+    paths and values the server's Patch and the browser's metric switch write - made here,
+    or given (``changes``: the map's callback has made every browser metric's colouring
+    already, the shown one's among them).
 
     A plain ``{"data", "layout"}`` dict, which ``dcc.Graph`` takes as it is: plotly's
     validation and its deep copy on serialising walked the GeoJSON of every feature twice
     (20 ms of a county drill-down; 1 ms now). ``tests/unit/test_figures.py`` validates it.
     """
-    tr = _traces(frame, metric, lang, min_sample,
-                 none_colour=DARK_NONE if style == "dark" else TIER_SCALE[-1][1])
+    ch = changes if changes is not None else metric_changes(
+        frame, metric, lang, min_sample, labels, bounds, size, label_size,
+        none_colour=DARK_NONE if style == "dark" else TIER_SCALE[-1][1])
     center, zoom = fit_view(bounds, *size)
     edge = {"line": {"color": BORDER, "width": 1.2}}
+    ticks = ch["data.0.colorbar.tickvals"]
     coloured = {
         "type": "choroplethmap", "geojson": geojson, "featureidkey": "id",
-        "locations": tr["ok_locations"], "z": tr["ok_z"], "text": tr["ok_text"],
-        "hovertemplate": "%{text}<extra></extra>", "colorscale": tr["colorscale"],
-        "zmin": tr["zmin"], "zmax": tr["zmax"], "marker": {**edge, "opacity": 0.92},
-        "colorbar": {"title": {"text": tr["colorbar_title"]}, "thickness": 14, "len": 0.6,
-                     "x": 0.99, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.8)",
-                     "tickfont": {"size": 14},
-                     **({"tickvals": tr["tickvals"], "ticktext": tr["ticktext"]}
-                        if tr["tickvals"] is not None else {})},
+        "locations": ch["data.0.locations"], "z": ch["data.0.z"], "text": ch["data.0.text"],
+        "hovertemplate": "%{text}<extra></extra>", "colorscale": ch["data.0.colorscale"],
+        "zmin": ch["data.0.zmin"], "zmax": ch["data.0.zmax"],
+        "marker": {**edge, "opacity": 0.92},
+        "colorbar": {"title": {"text": ch["data.0.colorbar.title.text"]}, "thickness": 14,
+                     "len": 0.6, "x": 0.99, "xanchor": "right",
+                     "bgcolor": "rgba(255,255,255,0.8)", "tickfont": {"size": 14},
+                     **({"tickvals": ticks, "ticktext": ch["data.0.colorbar.ticktext"]}
+                        if ticks is not None else {})},
         "name": "", "showlegend": False, "showscale": show_scale,
     }
     weak = {
         "type": "choroplethmap", "geojson": geojson, "featureidkey": "id",
-        "locations": tr["weak_locations"], "z": [0] * len(tr["weak_locations"]),
-        "text": tr["weak_text"], "hovertemplate": "%{text}<extra></extra>",
+        "locations": ch["data.1.locations"], "z": ch["data.1.z"],
+        "text": ch["data.1.text"], "hovertemplate": "%{text}<extra></extra>",
         "colorscale": [[0, NEUTRAL], [1, NEUTRAL]], "showscale": False,
         "marker": {**edge, "opacity": 0.9}, "name": "", "showlegend": False,
     }
@@ -287,9 +304,7 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
     for ring in outline:
         lons += [p[0] for p in ring] + [None]
         lats += [p[1] for p in ring] + [None]
-    show_labels = len(labels) <= 60
-    texts = (uncluttered_texts(labels, label_texts(labels, frame, metric, lang), bounds, size,
-                               label_size) if show_labels else [])
+    show_labels = "data.3.text" in ch  # at most LABELS_MAX labels (metric_changes)
     sel_lon, sel_lat = feature_outline(geojson, selected)
     lines = {"type": "scattermap", "mode": "lines", "hoverinfo": "skip", "showlegend": False}
     data = [
@@ -298,7 +313,7 @@ def map_figure(geojson: dict, frame: pd.DataFrame, metric: Metric, lang: str,
         {"type": "scattermap", "mode": "text", "hoverinfo": "skip", "showlegend": False,
          "lon": [p["lon"] for p in labels] if show_labels else [],
          "lat": [p["lat"] for p in labels] if show_labels else [],
-         "text": texts,
+         "text": ch["data.3.text"] if show_labels else [],
          "textfont": {"size": label_size, "color": label_colour}},
         {**lines, "lon": sel_lon, "lat": sel_lat, "line": {"color": SELECTED, "width": 4}},
     ]
@@ -340,18 +355,19 @@ BROWSER_METRICS: tuple[str, ...] = tuple(
     name for name in MAP_METRICS if name not in ("warning_tier", "coverage_index"))
 
 
-def metric_changes(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: int,
+def metric_changes(frame: Columns, metric: Metric, lang: str, min_sample: int,
                    labels: Sequence[dict],
                    bounds: tuple[float, float, float, float] | None = None,
                    size: tuple[int, int] = (600, MAP_HEIGHT), label_size: int = 13,
-                   placed: Sequence[str] | None = None) -> dict[str, Any]:
+                   placed: Sequence[str] | None = None,
+                   none_colour: str = TIER_SCALE[-1][1]) -> dict[str, Any]:
     """Only what changes with the metric (locations, values, hover text, colours, labels),
     as property paths of the figure (``data.0.z``) and their values: the server's
     :func:`as_patch`, and the colourings the browser keeps for a metric change of its own
     (``applyChanges`` of assets/clientside.js walks the same paths). ``placed``: the labels'
     texts when the caller has them already (:func:`placed_labels`: the same for every metric
-    but the tier)."""
-    tr = _traces(frame, metric, lang, min_sample)
+    but the tier); ``none_colour``: the tier's "no warning" (the big screen's is dark)."""
+    tr = _traces(frame, metric, lang, min_sample, none_colour)
     changes: dict[str, Any] = {
         "data.0.locations": tr["ok_locations"],
         "data.0.z": tr["ok_z"],
@@ -366,13 +382,13 @@ def metric_changes(frame: pd.DataFrame, metric: Metric, lang: str, min_sample: i
         "data.1.z": [0] * len(tr["weak_locations"]),
         "data.1.text": tr["weak_text"],
     }
-    if len(labels) <= 60:
+    if len(labels) <= LABELS_MAX:
         changes["data.3.text"] = list(placed) if placed is not None else placed_labels(
             labels, frame, metric, lang, bounds, size, label_size)
     return changes
 
 
-def placed_labels(labels: Sequence[dict], frame: pd.DataFrame, metric: Metric, lang: str,
+def placed_labels(labels: Sequence[dict], frame: Columns, metric: Metric, lang: str,
                   bounds: tuple[float, float, float, float] | None = None,
                   size: tuple[int, int] = (600, MAP_HEIGHT), label_size: int = 13
                   ) -> list[str]:

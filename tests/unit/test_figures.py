@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -221,6 +222,48 @@ def test_a_metric_switched_in_the_browser_draws_what_the_server_draws() -> None:
                               placed=placed) == metric_changes(frame, map_metric(name), "zh",
                                                                20, labels, bounds), name
     assert "warning_tier" not in BROWSER_METRICS and "coverage_index" not in BROWSER_METRICS
+
+
+def test_the_map_of_a_browser_metric_is_drawn_from_its_colouring() -> None:
+    """The map's callback colours every browser metric from the children's figures as
+    arrays (dashboard.charts.figure_columns, derived metrics included) and draws the shown
+    one from its colouring: the same figure as drawn from the frame with that metric's
+    column (map_frame), for every browser metric and with the tier on the big screen's dark
+    style too."""
+    import json
+
+    from dashboard.charts import figure_columns, with_derived
+    from dashboard.metrics import map_metric
+    from layouts.map import BROWSER_METRICS, map_figure, metric_changes
+
+    geojson = {"type": "FeatureCollection",
+               "features": [square("a", 120.0), square("b", 121.0), square("c", 122.0)]}
+    frame = pd.DataFrame({
+        "code": ["a", "b", "c"], "name": ["甲村", "乙村", "丙村"], "level": ["village"] * 3,
+        "households": [100, 0, 50], "cases": [40, 3, 25], "resolved": [30, 1, 20],
+        "within_sla": [28, 1, 10], "open_now": [10, 2, 5], "overdue_now": [3, 0, 2],
+        "median_hours": [12.0, float("nan"), 30.0]})
+    labels = [{"code": c, "name": n, "lon": 120.5 + i, "lat": 30.5, "area": 1.0}
+              for i, (c, n) in enumerate(zip("abc", frame["name"], strict=True))]
+    bounds = (120.0, 30.0, 123.0, 31.0)
+    columns = figure_columns(frame)
+    assert set(columns) == {*frame.columns, "cases_per_1k", "within_sla_rate"}
+    assert columns["cases_per_1k"][0] == 400.0 and np.isnan(columns["cases_per_1k"][1])
+    for name in BROWSER_METRICS:
+        metric = map_metric(name)
+        framed = with_derived(frame, (name,)) if name in columns and name not in frame else frame
+        from_frame = map_figure(geojson, framed, metric, "zh", 20, [], labels, bounds,
+                                revision="p", selected="b")
+        changes = metric_changes(columns, metric, "zh", 20, labels, bounds)
+        assert changes == metric_changes(framed, metric, "zh", 20, labels, bounds), name
+        given = map_figure(geojson, framed, metric, "zh", 20, [], labels, bounds,
+                           revision="p", selected="b", changes=changes)
+        assert json.dumps(given, sort_keys=True) == json.dumps(from_frame, sort_keys=True)
+    tiers = frame.assign(warning_tier=[0.0, float("nan"), 3.0])
+    dark = map_figure(geojson, tiers, map_metric("warning_tier"), "zh", 20, [], labels, bounds,
+                      revision="p", style="dark")
+    assert dark["data"][0]["colorscale"][-1][1] == "#2c4466"  # "no warning", dark
+    assert dark["data"][0]["locations"] == ["a", "c"] and dark["data"][1]["locations"] == ["b"]
 
 
 def test_lorenz_of_one_branch_names_no_gini() -> None:
