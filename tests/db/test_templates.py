@@ -71,6 +71,52 @@ def test_a_template_is_built_once_per_shape(demo_engine: Engine) -> None:
             is not qc.period_counts_query(ctx, first, end, end, (0.5, 0.9))[0])
 
 
+def test_templates_run_together_in_one_statement(demo_engine: Engine) -> None:
+    """queries.cases.run_queries: a small subtree's templates run as one statement
+    (queries.cases.together), each statement's rows and column names as when run alone; two
+    templates whose parameters disagree (two periods) run one after another instead."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    together = 0
+    event.listen(demo_engine, "before_cursor_execute", count)
+    try:
+        for name, scope in _scopes(demo_engine).items():
+            ctx = QueryContext(engine=demo_engine, scope=scope, generic=demo_engine)
+            end = ctx.now.date() - timedelta(days=1)
+            start = end - timedelta(days=89)
+            for area in _areas(demo_engine):
+                where = f"{name}: {area}"
+                for queries in (
+                        (qc.period_counts_query(ctx, area, start, end, (0.5, 0.9)),
+                         qc.open_counts_query(ctx, area)),
+                        qc.children_queries(ctx, area, start, end, (0.5,))):
+                    alone = [db.read_rows(demo_engine, *q) for q in queries]
+                    seen.clear()
+                    got = qc.run_queries(ctx, *queries)
+                    assert [names for names, _ in got] == [names for names, _ in alone], where
+                    assert [sorted(rows, key=repr) for _, rows in got] == [
+                        sorted(rows, key=repr) for _, rows in alone], where
+                    if all(values for _, values in queries):
+                        assert len(seen) == 1, where
+                        together += 1
+            village = sorted(reference.raw(demo_engine, "areas").query(
+                "level == 'village'")["code"])[0]
+            two = (qc.period_counts_query(ctx, village, start, end),
+                   qc.period_counts_query(ctx, village, end, end))
+            seen.clear()
+            got = qc.run_queries(ctx, *two)
+            assert len(seen) == 2  # "lo" disagrees: in turn
+            assert got == [db.read_rows(demo_engine, *q) for q in two]
+    finally:
+        event.remove(demo_engine, "before_cursor_execute", count)
+    assert together >= 2 * 4 * 5  # two pairs, four kinds of scope, villages and grids
+
+
 def test_the_coverage_trend_template_gives_what_its_statement_gives(demo_engine: Engine
                                                                      ) -> None:
     from dashboard.indicators import as_key
