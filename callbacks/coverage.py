@@ -23,6 +23,7 @@ from queries.coverage import (
     fetch_coverage_trend,
     fetch_member_list,
     fetch_member_profile,
+    fetch_trend_columns,
     month_start,
 )
 
@@ -133,10 +134,9 @@ def update_overview_panel(data: dict[str, Any]) -> list[object]:
     # the trend alone (the panel's figures are the spread's, not the month's branch rows),
     # up to the month holding the view's last day: its last month is the month shown
     # (month_of), with no statement of its own
-    trend = fetch_coverage_trend(qctx, view.area, month_start(view.end), as_key())
-    if trend.empty:
-        return layout.overview_summary(pd.DataFrame(), "", view.lang)
-    return layout.overview_summary(trend, "/coverage" + to_query(view), view.lang)
+    trend = fetch_trend_columns(qctx, view.area, month_start(view.end), as_key())
+    href = "/coverage" + to_query(view) if trend["month"] else ""
+    return layout.overview_summary(trend, href, view.lang)
 
 
 def register(app: Dash) -> None:

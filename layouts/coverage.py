@@ -131,13 +131,29 @@ def indicator_names(keys: Sequence[str], lang: str) -> str:
     return t("coverage.sep", lang).join(t(f"coverage.ind.{k}", lang) for k in keys)
 
 
-def change(trend: pd.DataFrame, col: str) -> tuple[int, int, float] | None:
+#: The coverage trend: :func:`queries.coverage.fetch_coverage_trend`'s frame, or its columns
+#: as lists (:func:`queries.coverage.fetch_trend_columns`: the overview's panel).
+Trend = pd.DataFrame | Mapping[str, Sequence[Any]]
+
+
+def months(trend: Trend) -> int:
+    """How many months ``trend`` holds."""
+    return len(trend["month"]) if "month" in trend else 0
+
+
+def trend_value(trend: Trend, col: str, at: int) -> Any:
+    """Column ``col`` of month ``at`` (a position; -1 the last)."""
+    values = trend[col]
+    return values.iloc[at] if isinstance(values, pd.Series) else values[at]
+
+
+def change(trend: Trend, col: str) -> tuple[int, int, float] | None:
     """Positions of the first and the last month with a value in ``col`` and the change
     between them; None with fewer than two such months (a mask over one column: ``dropna``
     copied the whole frame, 1 ms a call, five calls a panel)."""
-    if trend.empty:
+    if not months(trend):
         return None
-    values = trend[col].to_numpy(dtype=float)
+    values = np.asarray(trend[col], dtype=float)
     found = np.flatnonzero(~np.isnan(values))
     if len(found) < 2:
         return None
@@ -145,7 +161,7 @@ def change(trend: pd.DataFrame, col: str) -> tuple[int, int, float] | None:
     return first, last, float(values[last] - values[first])
 
 
-def direction(trend: pd.DataFrame) -> str:
+def direction(trend: Trend) -> str:
     """widening, narrowing, stable (by the Gini, first month vs last) or one_month."""
     moved = change(trend, "gini")
     if moved is None:
@@ -158,10 +174,11 @@ def direction(trend: pd.DataFrame) -> str:
     return "stable"
 
 
-def spread_note(trend: pd.DataFrame, lang: str) -> html.Div:
+def spread_note(trend: Trend, lang: str) -> html.Div:
     """One sentence that says at a glance whether weak branches fall behind (or that there
     is no gap to speak of: fewer than two judged branches in the last month)."""
-    judged = int(trend["judged"].iloc[-1]) if len(trend) and "judged" in trend else 2
+    judged = (int(trend_value(trend, "judged", -1)) if months(trend) and "judged" in trend
+              else 2)
     if judged < 2:
         return html.Div(t("coverage.spread.too_few", lang, n=judged), className="spread-note",
                         **{"data-direction": "too_few"})
@@ -171,11 +188,14 @@ def spread_note(trend: pd.DataFrame, lang: str) -> html.Div:
                         **{"data-direction": way})
     moved = change(trend, "gini")
     assert moved is not None  # direction() said there are two months
-    first, last = trend.iloc[moved[0]], trend.iloc[moved[1]]
+    first, last = moved[0], moved[1]
     mark = {"widening": "▲", "narrowing": "▼", "stable": "■"}[way]
-    text = t(f"coverage.spread.{way}", lang, first=month_label(first["month"], lang),
-             g0=fmt_gini(first["gini"]), g1=fmt_gini(last["gini"]),
-             d0=fmt_index(first["quintile_gap"]), d1=fmt_index(last["quintile_gap"]))
+    text = t(f"coverage.spread.{way}", lang,
+             first=month_label(trend_value(trend, "month", first), lang),
+             g0=fmt_gini(trend_value(trend, "gini", first)),
+             g1=fmt_gini(trend_value(trend, "gini", last)),
+             d0=fmt_index(trend_value(trend, "quintile_gap", first)),
+             d1=fmt_index(trend_value(trend, "quintile_gap", last)))
     return html.Div(className=f"spread-note {way}", **{"data-direction": way}, children=[
         html.Span(mark, className="spread-mark", **{"aria-hidden": "true"}),
         html.Span(text),
@@ -196,7 +216,7 @@ def _card(name: str, label: str, value: str, unit: str, raw: float | None, *,
     ])
 
 
-def _delta(trend: pd.DataFrame, col: str, fmt: Any, lang: str, worse_up: bool = True
+def _delta(trend: Trend, col: str, fmt: Any, lang: str, worse_up: bool = True
            ) -> html.Span | None:
     moved = change(trend, col)
     if moved is None:
@@ -204,7 +224,8 @@ def _delta(trend: pd.DataFrame, col: str, fmt: Any, lang: str, worse_up: bool = 
     first, _, d = moved
     arrow = "▲" if d > 0 else ("▼" if d < 0 else "■")
     worse = (d > 0) == worse_up and d != 0
-    text = t("coverage.since", lang, month=month_label(trend["month"].iloc[first], lang),
+    text = t("coverage.since", lang, month=month_label(trend_value(trend, "month", first),
+                                                     lang),
              delta=f"{arrow}{fmt(abs(d))}")
     return html.Span(text, className="delta worse" if worse else "delta")
 
@@ -221,11 +242,11 @@ def kpi_row(frame: pd.DataFrame, trend: pd.DataFrame, lang: str) -> list[object]
     return spread_cards(trend, lang) + branch_cards(frame, lang)
 
 
-def spread_cards(trend: pd.DataFrame, lang: str) -> list[object]:
+def spread_cards(trend: Trend, lang: str) -> list[object]:
     """Mean index, Gini and gap of the last month, with their change since the first: the
     trend alone (the overview shows these three, without the month's branch rows)."""
-    last = trend.iloc[-1] if not trend.empty else pd.Series(dtype=object)
-    way = direction(trend) if not trend.empty else "one_month"
+    last = {c: trend_value(trend, c, -1) for c in trend} if months(trend) else {}
+    way = direction(trend) if months(trend) else "one_month"
     # a Gini over fewer than two judged branches is 0 by arithmetic, not an even spread: no
     # figure and no change beside the sentence that says so (spread_note)
     few = int(last.get("judged", 2)) < 2
@@ -306,7 +327,7 @@ def trend_figure(trend: pd.DataFrame, lang: str, height: int = 420,
     return unchecked_figure(trend_spec(trend, lang, height, compact))
 
 
-def trend_spec(trend: pd.DataFrame, lang: str, height: int = 420,
+def trend_spec(trend: Trend, lang: str, height: int = 420,
                compact: bool = False) -> dict[str, Any]:
     """The spread month by month: the band between the top and the bottom fifth (a band
     that opens up is the Matthew effect) above, the Gini (from 0) below.
@@ -325,19 +346,19 @@ def trend_spec(trend: pd.DataFrame, lang: str, height: int = 420,
     """
     # the months with a Gini, as plain lists (dropna, per-value isna and two iloc rows of a
     # frame cost 1.2 ms of the overview's coverage panel)
-    kept = ~np.isnan(trend["gini"].to_numpy(dtype=float)) if not trend.empty else []
+    kept = ~np.isnan(np.asarray(trend["gini"], dtype=float)) if months(trend) else []
     if not np.any(kept):
         return empty_figure(t("coverage.ranking.none", lang)).to_plotly_json()
     cols = {c: [None if math.isnan(v) else v
-                for v in trend[c].to_numpy(dtype=float)[kept].tolist()]
+                for v in np.asarray(trend[c], dtype=float)[kept].tolist()]
             for c in ("bottom_mean", "top_mean", "index_mean", "quintile_gap", "gini")}
     # a Gini over fewer than two judged branches is 0 by arithmetic, not an even spread: not
     # drawn (the index still is), as the cards and the sentence say (spread_cards)
-    judged = (trend["judged"].to_numpy(dtype=float)[kept].tolist() if "judged" in trend
+    judged = (np.asarray(trend["judged"], dtype=float)[kept].tolist() if "judged" in trend
               else [2.0] * len(cols["gini"]))
     cols["gini"] = [g if n >= 2 else None for g, n in zip(cols["gini"], judged, strict=True)]
-    months = [_day(m) for m in trend["month"].to_numpy(dtype=object)[kept].tolist()]
-    x = [m.isoformat() for m in months]
+    days = [_day(m) for m in np.asarray(trend["month"], dtype=object)[kept].tolist()]
+    x = [m.isoformat() for m in days]
     gap = t("coverage.trend.gap", lang)
     hover = "%{x|%Y-%m} %{y:.1f}<extra>%{fullData.name}</extra>"
 
@@ -377,7 +398,7 @@ def trend_spec(trend: pd.DataFrame, lang: str, height: int = 420,
          "xshift": 6 if xx == x[0] else -6}
         for xx, row in ((x[0], first), (x[-1], last)) if row["quintile_gap"] is not None]
     pad = timedelta(days=12)
-    span = [(months[0] - pad).isoformat(), (months[-1] + pad).isoformat()]
+    span = [(days[0] - pad).isoformat(), (days[-1] + pad).isoformat()]
     axis = {"gridcolor": GRID, "zeroline": False, "automargin": True}
     xaxis = {**axis, "linecolor": "#b9c1cc", "tickformat": "%Y-%m", "dtick": "M3",
              "range": span, "type": "date"}
@@ -677,9 +698,9 @@ def formula(weights: Mapping[str, float], lang: str) -> list[object]:
     ]
 
 
-def overview_summary(trend: pd.DataFrame, href: str, lang: str) -> list[object]:
+def overview_summary(trend: Trend, href: str, lang: str) -> list[object]:
     """The overview's coverage panel: three figures, the sentence, the band, a link."""
-    if trend.empty:
+    if not months(trend):
         return [html.P(t("coverage.no_data", lang), className="muted-note")]
     cards = spread_cards(trend, lang)
     return [

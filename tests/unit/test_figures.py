@@ -266,6 +266,38 @@ def test_the_map_of_a_browser_metric_is_drawn_from_its_colouring() -> None:
     assert dark["data"][0]["locations"] == ["a", "c"] and dark["data"][1]["locations"] == ["b"]
 
 
+def test_the_coverage_panel_reads_the_trend_as_columns_as_from_a_frame() -> None:
+    """The overview's coverage panel reads the trend as plain columns
+    (queries.coverage.fetch_trend_columns); the coverage page as a frame: the same cards,
+    sentence and band either way - several months, one month, a last month with one judged
+    branch, a month without any, none at all."""
+    import functools
+    import json
+
+    from callbacks.context import plain
+    from layouts.coverage import overview_summary, spread_cards, spread_note, trend_spec
+
+    several = trend_frame()
+    one_branch = trend_frame(3)
+    one_branch.loc[2, ["judged", "gini", "quintile_gap"]] = [1, 0.0, float("nan")]
+    none_judged = trend_frame(4)
+    none_judged.loc[1, ["judged", "index_mean", "gini", "quintile_gap"]] = [0] + [
+        float("nan")] * 3
+    empty = trend_frame(0).reindex(columns=list(trend_frame(1).columns))
+    for name, frame in (("several", several), ("one month", trend_frame(1)),
+                        ("one branch", one_branch), ("none judged", none_judged),
+                        ("empty", empty)):
+        columns = {c: frame[c].tolist() for c in frame.columns}
+        for lang in ("zh", "en"):
+            for build in (functools.partial(overview_summary, href="/coverage?area=1"),
+                          spread_cards, spread_note,
+                          functools.partial(trend_spec, height=240, compact=True)):
+                assert json.dumps(plain(build(columns, lang=lang)), sort_keys=True,
+                                  default=str) == json.dumps(plain(build(frame, lang=lang)),
+                                                             sort_keys=True, default=str), (
+                    name, lang, build)
+
+
 def test_lorenz_of_one_branch_names_no_gini() -> None:
     """One branch: its Lorenz curve is the equality line and its Gini 0 by arithmetic; the
     legend says "—", as the cards do. Two or more: the Gini."""
