@@ -16,6 +16,7 @@ from dashboard.metrics import map_metric
 from geodata.service import parent_layer
 from layouts import map as map_layout
 from queries.areas import child_codes, fetch_area
+from queries.cases import child_columns, fetch_children_rows
 from queries.grids import fetch_grid_card
 
 
@@ -63,24 +64,27 @@ def map_outputs(data: dict[str, Any], key: dict[str, Any] | None
     metric = map_metric(view.metric)
     parent, selected = map_target(qctx, view.area)
     assert view.start and view.end
-    frame = map_frame(qctx, current_app.config["COUNTYDASH_RULES"], parent, view.start,
-                      view.end, metric.name)
     codes = child_codes(qctx, parent)
     layer = parent_layer(qctx, parent, codes)
     new_key = {"parent": parent, "selected": selected, "lang": view.lang}
     # the children drawn (a child without geometry is in no trace, nor in the colour scale)
-    frame = frame[frame["code"].isin(layer.codes)]
-    colourings = browser_colourings(view, frame, layer, qctx.min_sample)
+    rows = fetch_children_rows(qctx, parent, view.start, view.end)
+    columns = figure_columns(child_columns(rows, keep=frozenset(layer.codes)))
+    colourings = browser_colourings(view, columns, layer, qctx.min_sample)
+    # a browser metric's colouring is made already; the warning tier and coverage not
+    changes = colourings["metrics"].get(metric.name)
+    if changes is None:
+        frame = map_frame(qctx, current_app.config["COUNTYDASH_RULES"], parent, view.start,
+                          view.end, metric.name)
+        changes = map_layout.metric_changes(frame[frame["code"].isin(layer.codes)], metric,
+                                            view.lang, qctx.min_sample, layer.labels,
+                                            layer.bounds)
     if key and {k: key.get(k) for k in new_key} == new_key:
-        # a browser metric's colouring is made already (the warning tier and coverage not)
-        changes = colourings["metrics"].get(metric.name) or map_layout.metric_changes(
-            frame, metric, view.lang, qctx.min_sample, layer.labels, layer.bounds)
         return (map_layout.as_patch(changes), {**new_key, "metric": metric.name}, no_update,
                 no_update, colourings)
     fig = map_layout.map_figure(
-        layer.geojson, frame, metric, view.lang, qctx.min_sample, layer.outline,
-        layer.labels, layer.bounds, revision=parent, selected=selected,
-        changes=colourings["metrics"].get(metric.name),  # a browser metric's: made already
+        layer.geojson, columns, metric, view.lang, qctx.min_sample, layer.outline,
+        layer.labels, layer.bounds, revision=parent, selected=selected, changes=changes,
     )
     card = None
     if selected:
@@ -95,13 +99,14 @@ def map_outputs(data: dict[str, Any], key: dict[str, Any] | None
     return fig, {**new_key, "metric": metric.name}, hint, card, colourings
 
 
-def browser_colourings(view: Any, frame: Any, layer: Any, min_sample: int) -> dict[str, Any]:
+def browser_colourings(view: Any, columns: dict[str, Any], layer: Any, min_sample: int
+                       ) -> dict[str, Any]:
     """What ``metricFromStore`` of assets/clientside.js needs to switch the map to any of
     :data:`layouts.map.BROWSER_METRICS` without a request: for the view they were made for
     (area, period, language), each metric's :func:`layouts.map.metric_changes`, from the
-    map's own child figures (``frame``: the drawn children)."""
+    map's own child figures (``columns``: the drawn children's, derived metrics included:
+    :func:`dashboard.charts.figure_columns`)."""
     assert view.start and view.end
-    columns = figure_columns(frame)
     # the labels are the areas' names for each of these metrics (the tier's carry its word):
     # placed once, not once per metric (declutter is half of a metric's colouring)
     placed = map_layout.placed_labels(layer.labels, columns, map_metric("cases"), view.lang,

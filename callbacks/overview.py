@@ -16,7 +16,7 @@ from dashboard import ids
 from dashboard.i18n import t
 from layouts import overview
 from queries.areas import fetch_area
-from queries.cases import fetch_children_figures, fetch_kpis
+from queries.cases import child_columns, fetch_children_rows, fetch_kpis
 
 
 @cached_output
@@ -36,7 +36,7 @@ def update_children(data: dict[str, Any]) -> object:
     """View -> the child-area table."""
     qctx = query_context()
     view = checked_view(data, qctx)
-    kids = fetch_children_figures(qctx, view.area, view.start, view.end)
+    kids = child_columns(fetch_children_rows(qctx, view.area, view.start, view.end))
     return overview.children_table(kids, view.lang, qctx.min_sample)
 
 

@@ -105,11 +105,12 @@ def derived(columns: Any, names: tuple[str, ...] = DERIVED) -> dict[str, np.ndar
     return out
 
 
-def figure_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """``frame``'s columns as arrays, with every derived metric: what the map's callback
-    colours each browser metric from (a frame with two more columns cost 0.1 ms to build,
-    and each read of a frame column a few microseconds, some forty of them a map)."""
-    columns = {name: frame[name].to_numpy() for name in frame.columns}
+def figure_columns(figures: Any) -> dict[str, np.ndarray]:
+    """The children's figures (:func:`queries.cases.child_columns`, or a frame) as arrays,
+    with every derived metric: what the map's callback colours each browser metric from (a
+    frame with two more columns cost 0.1 ms to build, and each read of a frame column a few
+    microseconds, some forty of them a map)."""
+    columns = {name: np.asarray(values) for name, values in figures.items()}
     columns.update(derived(columns))
     return columns
 

@@ -12,7 +12,7 @@ Definitions (published on the definitions page):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -484,7 +484,6 @@ CHILD_FIGURES = ["code", "name", "level", "households", "cases", "resolved", "wi
                  "open_now", "overdue_now", "median_hours"]
 
 
-@data_cached(shared=True)  # the map's colours and the child table, in one round
 def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
                            ) -> pd.DataFrame:
     """Every visible child of ``area`` (even one without cases) with its case figures.
@@ -492,9 +491,18 @@ def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
     Columns: code, name, level, households, cases, resolved, within_sla, open_now,
     overdue_now, median_hours (NaN without resolved cases).
     """
+    return pd.DataFrame.from_records(fetch_children_rows(ctx, area, start, end),
+                                     columns=CHILD_FIGURES)
+
+
+@data_cached(shared=True)  # the map's colours and the child table, in one round
+def fetch_children_rows(ctx: QueryContext, area: str, start: date, end: date
+                        ) -> list[tuple[Any, ...]]:
+    """:func:`fetch_children_figures` as rows of :data:`CHILD_FIGURES`: what is cached, and
+    what the overview's child table and the map read (:func:`child_columns`), where a frame
+    was built, pickled, unpickled and taken apart again in both requests of a drill-down."""
     kids = children_rows(ctx, area)
-    figures_q, open_q = children_queries(ctx, area, start, end, (0.5,))
-    figures, opened = run_queries(ctx, figures_q, open_q)
+    figures, opened = run_queries(ctx, *children_queries(ctx, area, start, end, (0.5,)))
     # a few dozen rows put together as tuples, straight from the database: two merges,
     # fillna and map cost 2.4 ms of a village's 7 (the slowest request of a drill-down),
     # three frames built only to be read back as tuples 1 ms more
@@ -508,7 +516,16 @@ def fetch_children_figures(ctx: QueryContext, area: str, start: date, end: date
         rows.append((code, name, level, households, int(n), int(resolved), int(within_sla),
                      int(open_now), int(overdue_now),
                      math.nan if median is None or pd.isna(median) else float(median)))
-    return pd.DataFrame.from_records(rows, columns=CHILD_FIGURES)
+    return rows
+
+
+def child_columns(rows: list[tuple[Any, ...]], keep: Container[str] | None = None
+                  ) -> dict[str, list[Any]]:
+    """:func:`fetch_children_rows` as one list per column of :data:`CHILD_FIGURES`; with
+    ``keep``, only the children whose code it holds (the map's: those with geometry)."""
+    if keep is not None:
+        rows = [row for row in rows if row[0] in keep]
+    return {name: [row[i] for row in rows] for i, name in enumerate(CHILD_FIGURES)}
 
 
 def grouped_quantiles(ctx: QueryContext, stmt: Select, probs: tuple[float, ...]

@@ -154,7 +154,7 @@ def test_result_cached_by_one_process_is_served_to_another(demo_engine: Engine,
     assert not list(client.scan_iter(match=f"{redis_prefix}*"))
     first = run_worker(url, redis_prefix, county, start, end)
     keys = [k.decode() for k in client.scan_iter(match=f"{redis_prefix}*")]
-    assert any("fetch_children_figures" in k for k in keys), keys
+    assert any("fetch_children_rows" in k for k in keys), keys  # what the frame is built from
     second = run_worker(url, redis_prefix, county, start, end)
     assert first["pid"] != second["pid"]
     assert first["statements"] > 0  # the first process computed the figures
