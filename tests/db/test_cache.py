@@ -134,6 +134,16 @@ def redis_prefix() -> Iterator[str]:
         assert not list(client.scan_iter(match=f"{prefix}*"))
 
 
+class Ctx:
+    """A query context of one scope and one data version, for the cache's own tests."""
+
+    def cache_key(self) -> str:
+        return "test"
+
+    def version_for(self, _on: str) -> str:
+        return "v1"
+
+
 def run_worker(url: str, prefix: str, area: str, start: date, end: date) -> dict:
     env = {**os.environ, "DATABASE_URL": url, "COUNTYDASH_CACHE": "redis",
            "COUNTYDASH_REDIS_URL": REDIS_URL, "COUNTYDASH_CACHE_PREFIX": prefix}
@@ -419,13 +429,6 @@ def test_a_shared_result_is_computed_once_for_requests_that_miss_it_together(
     cache.init_app(server, config={"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": REDIS_URL,
                                    "CACHE_KEY_PREFIX": redis_prefix})
 
-    class Ctx:
-        def cache_key(self) -> str:
-            return "test"
-
-        def version_for(self, _on: str) -> str:
-            return "v1"
-
     computed: list[int] = []
 
     def slow() -> dict:
@@ -482,13 +485,6 @@ def test_a_request_writes_its_results_after_its_response(backend: str, request) 
                   "CACHE_KEY_PREFIX": prefix, "CACHE_DEFAULT_TIMEOUT": 600}
     cache.init_app(server, config=config)
     init_write_behind(server)
-
-    class Ctx:
-        def cache_key(self) -> str:
-            return "test"
-
-        def version_for(self, _on: str) -> str:
-            return "v1"
 
     computed: list[str] = []
     seen_in_request: dict[str, object] = {}
