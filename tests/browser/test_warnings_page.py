@@ -13,15 +13,19 @@ pytestmark = pytest.mark.browser
 COLUMN_JS = """([column, ranks]) => [...document.querySelectorAll(
   `#warnings-grid td[data-dash-column="${column}"]`)].map(td => column === 'tier'
   ? ranks[td.innerText.trim()] : Number(td.innerText))"""
-IN_ORDER_JS = ("([column, ranks, reverse]) => { const v = (" + COLUMN_JS + ")([column, ranks]);"
-               " return v.length > 1 && v.every((x, i) => i === 0 ||"
-               " (reverse ? v[i - 1] >= x : v[i - 1] <= x)); }")
+# in order, and (when given) starting with the value the sort must bring first: rows that are
+# all of one value are in either order, so the order alone can be the sort before this one
+IN_ORDER_JS = ("([column, ranks, reverse, first]) => { const v = (" + COLUMN_JS +
+               ")([column, ranks]); return v.length > 1 && (first === null || v[0] === first)"
+               " && v.every((x, i) => i === 0 || (reverse ? v[i - 1] >= x : v[i - 1] <= x)); }")
 
 
-def click_sort(page, column: str, ranks: dict, reverse: bool) -> list:  # type: ignore[no-untyped-def]
-    """Click the column's sort arrow; the rows it shows once they are in that order."""
+def click_sort(page, column: str, ranks: dict, reverse: bool,  # type: ignore[no-untyped-def]
+               first: int | None = None) -> list:
+    """Click the column's sort arrow; the rows it shows once they are in that order (and,
+    with ``first``, start with it)."""
     page.locator(f'#warnings-grid th[data-dash-column="{column}"] .column-header--sort').click()
-    page.wait_for_function(IN_ORDER_JS, arg=[column, ranks, reverse], timeout=10_000)
+    page.wait_for_function(IN_ORDER_JS, arg=[column, ranks, reverse, first], timeout=10_000)
     return page.evaluate(COLUMN_JS, [column, ranks])  # type: ignore[no-any-return]
 
 
@@ -38,9 +42,10 @@ def test_tier_column_sorts_by_severity_and_held_days_as_numbers(watched_page, li
     # the held days first, so that each sort below has to move the rows
     held = click_sort(page, "held", ranks, reverse=False)
     assert held == sorted(held) and len(set(held)) > 1, held  # numbers, not text
-    shown = click_sort(page, "tier", ranks, reverse=False)  # by severity, not 红 < 蓝 < 黄
+    # by severity, not 红 < 蓝 < 黄: the most severe tier present first, then the least
+    shown = click_sort(page, "tier", ranks, reverse=False, first=TIER_RANK[present[0]])
     assert shown[0] == TIER_RANK[present[0]], shown
-    shown = click_sort(page, "tier", ranks, reverse=True)  # the least severe tier first
+    shown = click_sort(page, "tier", ranks, reverse=True, first=TIER_RANK[present[-1]])
     assert shown[0] == TIER_RANK[present[-1]], shown
     watched_page.screenshot("warnings-sorted")
     watched_page.assert_clean()
