@@ -914,22 +914,14 @@ def ensure_postgres(admin_url: str, scale: str, seed: int, as_of: date,
                     log: Callable[[str], None]) -> str:
     """Database ``countydash_bench_<scale>`` on the admin URL's server, created if missing
     and rebuilt unless it holds this scale, seed and as-of."""
-    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     from dashboard.settings import normalise_url
+    from queries.bulk import ensure_database
 
     admin_url = normalise_url(admin_url)
-    name = f"countydash_bench_{scale}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                  {"n": name}).scalar()
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))  # name built from a choice
-    finally:
-        admin.dispose()
+    name = f"countydash_bench_{scale}"  # built from a choice of two
+    ensure_database(admin_url, name)
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     if not _matches(url, scale, seed, as_of):
         _build(url, scale, seed, as_of, log)

@@ -215,3 +215,39 @@ def test_workers_share_the_preloaded_app_and_memory_counts_shared_pages_once(
         peak, each = server.peak_rss_mb()
         assert len(each) == 3 and abs(sum(each) - peak) < 1e-6
         assert 50 < peak < server.rss_sum_mb()
+
+
+@pytest.mark.postgres
+def test_the_benchmark_creates_its_postgres_database_once() -> None:
+    """queries.bulk.ensure_database (the benchmark's ``countydash_bench_<scale>``): created
+    when missing, left as it is when there (a table made in between survives)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from queries.bulk import ensure_database
+    from tests.conftest import pg_admin_url, skip_or_fail
+
+    admin_url = pg_admin_url()
+    if not admin_url:
+        skip_or_fail("COUNTYDASH_TEST_PG_URL is not set")
+    assert admin_url
+    name = f"countydash_ensure_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        ensure_database(admin_url, name)
+        inside = create_engine(url)
+        with inside.begin() as conn:
+            conn.execute(text("CREATE TABLE kept (x int)"))
+        ensure_database(admin_url, name)  # there: nothing happens to it
+        with inside.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM kept")).scalar() == 0
+        inside.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
