@@ -118,12 +118,18 @@ def fresh_pg_database(prefix: str) -> Iterator[str]:
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ), {"n": name})
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+        drop_pg_database(admin, name)
+
+
+def drop_pg_database(admin: Engine, name: str) -> None:
+    """Drop database ``name`` (its sessions ended first) through ``admin`` (autocommit), and
+    dispose of ``admin``."""
+    with admin.connect() as conn:
+        conn.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+        ), {"n": name})
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

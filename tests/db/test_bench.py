@@ -227,7 +227,7 @@ def test_the_benchmark_creates_its_postgres_database_once() -> None:
     from sqlalchemy.engine import make_url
 
     from queries.bulk import ensure_database
-    from tests.conftest import pg_admin_url, skip_or_fail
+    from tests.conftest import drop_pg_database, pg_admin_url, skip_or_fail
 
     admin_url = pg_admin_url()
     if not admin_url:
@@ -246,8 +246,4 @@ def test_the_benchmark_creates_its_postgres_database_once() -> None:
             assert conn.execute(text("SELECT count(*) FROM kept")).scalar() == 0
         inside.dispose()
     finally:
-        with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = :n"), {"n": name})
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+        drop_pg_database(admin, name)
