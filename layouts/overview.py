@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pandas as pd
 from dash import dash_table, html
 
 from dashboard import ids
@@ -51,29 +50,22 @@ def kpi_row(kpis: dict[str, float], lang: str) -> list[object]:
             for name in OVERVIEW_KPIS]
 
 
-def as_list(column: Any) -> list[Any]:
-    """A column (a frame's, an array or a list) as a list of Python values."""
-    return column.tolist() if hasattr(column, "tolist") else list(column)
-
-
-def children_table(frame: pd.DataFrame | Mapping[str, Sequence[Any]], lang: str,
-                   min_sample: int) -> object:
+def children_table(figures: Mapping[str, Sequence[Any]], lang: str, min_sample: int) -> object:
     """One row per child area: reported, open, overdue, completion, within SLA, median hours.
 
-    ``frame`` has columns code, name, level, cases, resolved, within_sla, open_now,
-    overdue_now, median_hours: a frame, or its columns as lists
-    (:func:`queries.cases.child_columns`). The figures go out as numbers, so the table sorts
-    them as numbers. Areas with fewer than ``min_sample`` cases keep their counts and lose
-    their rates and times (marked "too few cases"), so a tiny sample is never ranked as good
-    or bad.
+    ``figures``: columns code, name, level, cases, resolved, within_sla, open_now,
+    overdue_now, median_hours as lists (:func:`queries.cases.child_columns`). The figures go
+    out as numbers, so the table sorts them as numbers. Areas with fewer than ``min_sample``
+    cases keep their counts and lose their rates and times (marked "too few cases"), so a
+    tiny sample is never ranked as good or bad.
     """
-    if not len(frame["code"]):
+    if not figures["code"]:
         return html.P(t("overview.no_children", lang), className="muted-note")
     rows = []
     # columns as lists, zipped: to_dict("records") cost 0.4 ms for a village's few rows
     names = ("name", "cases", "open_now", "overdue_now", "resolved", "within_sla",
              "median_hours")
-    for values in zip(*(as_list(frame[c]) for c in names), strict=True):
+    for values in zip(*(figures[c] for c in names), strict=True):
         rec = dict(zip(names, values, strict=True))
         cases = int(rec["cases"])
         small = cases < min_sample

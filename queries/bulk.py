@@ -118,17 +118,19 @@ def _detach(conn: sa.Connection, table: sa.Table) -> list[str]:
     return restore
 
 
+def _target(conn: sa.Connection, table: sa.Table, cols: list[str]) -> str:
+    """``table (col, ...)``, quoted for the connection's dialect."""
+    quote = conn.dialect.identifier_preparer.quote
+    return f"{quote(table.name)} ({', '.join(quote(c) for c in cols)})"
+
+
 def _insert_sqlite(
     conn: sa.Connection,
     table: sa.Table,
     cols: list[str],
     chunks: Iterator[list[tuple[Any, ...]]],
 ) -> None:
-    quote = conn.dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
-        f"VALUES ({', '.join('?' for _ in cols)})"
-    )
+    sql = f"INSERT INTO {_target(conn, table, cols)} VALUES ({', '.join('?' for _ in cols)})"
     cursor = conn.connection.cursor()
     try:
         for chunk in chunks:
@@ -143,8 +145,7 @@ def _copy_postgres(
     cols: list[str],
     chunks: Iterator[list[tuple[Any, ...]]],
 ) -> None:
-    quote = conn.dialect.identifier_preparer.quote
-    sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in cols)}) FROM STDIN"
+    sql = f"COPY {_target(conn, table, cols)} FROM STDIN"
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(sql) as copy:
         for chunk in chunks:
